@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The README's test command: set up from a fresh clone and run every check CI runs.
+#   scripts/test.sh            lint + type check + default tests + PostgreSQL + Docker tests
+#   scripts/test.sh --quick    lint + type check + default tests only
+# Environment: M1ENV_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+
+# Sandboxes and workers must exec a real interpreter, never a shim: build the venv from one.
+PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
+PY=$("$PY" -c 'import sys; print(sys.executable)')
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -m pip install -q -e '.[dev,train]' 2>&1 | grep -v "is ignored" || true
+if [[ -d examples/m1env-riddles ]]; then
+  .venv/bin/python -m pip install -q -e examples/m1env-riddles 2>&1 | grep -v "is ignored" || true
+fi
+
+# System packages and services the tests use (idempotent; each script says what it does).
+for setup in scripts/ci/setup-*.sh; do
+  [[ -e "$setup" ]] || continue
+  case "$setup" in *docker*) continue ;; esac
+  bash "$setup"
+done
+
+echo "== ruff";  .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy";  .venv/bin/mypy m1env verifiers sandbox grm policy trainer
+
+run_pytest() {  # pytest's exit code 5 (no tests selected) is not a failure here
+  local rc=0
+  .venv/bin/python -m pytest "$@" || rc=$?
+  [[ $rc -eq 5 ]] && rc=0
+  return $rc
+}
+
+echo "== tests (default)"; run_pytest -q
+[[ $quick -eq 1 ]] && exit 0
+
+export M1ENV_TEST_POSTGRES_URL=${M1ENV_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+echo "== tests (postgres)"; run_pytest -q -m postgres
+
+if [[ -e scripts/ci/setup-docker.sh ]]; then
+  echo "== docker setup"; bash scripts/ci/setup-docker.sh
+  echo "== tests (docker)"; run_pytest -q -m docker
+fi
