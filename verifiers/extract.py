@@ -12,15 +12,33 @@ __all__ = ["last_boxed", "last_tag", "tag_contents"]
 
 
 def tag_contents(text: str, tag: str = "answer") -> list[str]:
-    """The contents of every complete ``<tag>...</tag>`` pair, in order."""
-    pattern = re.compile(rf"<{re.escape(tag)}>(.*?)</{re.escape(tag)}>", re.DOTALL | re.IGNORECASE)
-    return [m.group(1) for m in pattern.finditer(text)]
+    """The contents of every complete ``<tag>...</tag>`` pair, in order (case-insensitive)."""
+    lower, open_, close = text.lower(), f"<{tag.lower()}>", f"</{tag.lower()}>"
+    found, pos = [], 0
+    while True:
+        start = lower.find(open_, pos)
+        if start < 0:
+            return found
+        end = lower.find(close, start + len(open_))
+        if end < 0:
+            return found
+        found.append(text[start + len(open_) : end])
+        pos = end + len(close)
 
 
 def last_tag(text: str, tag: str = "answer") -> str | None:
-    """The stripped contents of the last ``<tag>...</tag>``, or None."""
-    found = tag_contents(text, tag)
-    return found[-1].strip() if found else None
+    """The stripped contents of the last complete ``<tag>...</tag>``, or None.
+
+    Found from the end with ``rfind`` so a response full of unclosed tags costs O(n).
+    """
+    lower, open_, close = text.lower(), f"<{tag.lower()}>", f"</{tag.lower()}>"
+    end = lower.rfind(close)
+    if end < 0:
+        return None
+    start = lower.rfind(open_, 0, end)
+    if start < 0:
+        return None
+    return text[start + len(open_) : end].strip()
 
 
 def last_boxed(text: str) -> str | None:
