@@ -14,7 +14,8 @@ __all__ = ["last_boxed", "last_tag", "tag_contents"]
 def tag_contents(text: str, tag: str = "answer") -> list[str]:
     """The contents of every complete ``<tag>...</tag>`` pair, in order (case-insensitive)."""
     lower, open_, close = text.lower(), f"<{tag.lower()}>", f"</{tag.lower()}>"
-    found, pos = [], 0
+    found: list[str] = []
+    pos = 0
     while True:
         start = lower.find(open_, pos)
         if start < 0:
