@@ -16,6 +16,7 @@ COMMANDS = [
     "m1env.cli.tasks",
     "m1env.cli.score",
     "m1env.cli.db",
+    "m1env.cli.grm",
 ]
 
 

@@ -1,0 +1,69 @@
+"""Generative reward model: an LLM judge over OpenAI-compatible servers, online
+length-bias monitoring and recalibration (MiniMax-M1, section on GenRMs).
+
+Depends on :mod:`verifiers` (for Score) and never on :mod:`m1env`.
+"""
+
+from grm.cache import JudgeCache, cache_key
+from grm.chat import CallableChat, ChatBackend, Completion, OpenAIChat
+from grm.errors import (
+    GRMError,
+    JudgeError,
+    JudgeHTTPError,
+    JudgeTimeout,
+    TemplateError,
+    VerdictParseError,
+)
+from grm.judge import Judge, JudgeCall, JudgeConfig, Preference
+from grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
+from grm.parse import parse_preference, parse_score
+from grm.recalibrate import (
+    REMEDIES,
+    CalibrationPair,
+    LengthDebias,
+    Reanchor,
+    Recalibration,
+    Recalibrator,
+    Remedy,
+    SwitchTemplate,
+    within_group_slope,
+)
+from grm.templates import Template, available_templates, load_template
+
+__all__ = [
+    "REMEDIES",
+    "CalibrationPair",
+    "CallableChat",
+    "ChatBackend",
+    "Completion",
+    "GRMError",
+    "Judge",
+    "JudgeCache",
+    "JudgeCall",
+    "JudgeConfig",
+    "JudgeError",
+    "JudgeHTTPError",
+    "JudgeTimeout",
+    "LengthDebias",
+    "Monitor",
+    "MonitorConfig",
+    "Observation",
+    "OpenAIChat",
+    "Preference",
+    "Reading",
+    "Reanchor",
+    "Recalibration",
+    "Recalibrator",
+    "Remedy",
+    "SwitchTemplate",
+    "Template",
+    "TemplateError",
+    "VerdictParseError",
+    "available_templates",
+    "cache_key",
+    "load_template",
+    "parse_preference",
+    "parse_score",
+    "within_group_corr",
+    "within_group_slope",
+]

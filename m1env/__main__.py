@@ -1,0 +1,5 @@
+import sys
+
+from m1env.cli import main
+
+sys.exit(main())
