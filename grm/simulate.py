@@ -15,15 +15,23 @@ import math
 import random
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grm.judge import Judge, JudgeConfig
+from grm.judge import Judge, JudgeCall, JudgeConfig
 from grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
 from grm.recalibrate import REMEDIES, CalibrationPair, Reanchor, Recalibration, Recalibrator, Remedy
 from grm.testing import FakeChatServer
 
-__all__ = ["SimulationConfig", "SimulationResult", "length_biased_grader", "run_simulation"]
+__all__ = [
+    "SimulationConfig",
+    "SimulationResult",
+    "Sinks",
+    "length_biased_grader",
+    "run_simulation",
+    "simulate_over_http",
+]
 
 _FILLER = (
     "Let me double-check this carefully and restate the reasoning in more detail so that "
@@ -122,11 +130,23 @@ def _remedy(config: SimulationConfig, judge: Judge) -> Remedy:
     return Reanchor(pairs, lambda q, r: judge.score(q, r).score)
 
 
-async def run_simulation(config: SimulationConfig, judge: Judge) -> SimulationResult:
+@dataclass
+class Sinks:
+    """Callbacks for the audit trail (the platform stores them in SQL)."""
+
+    readings: list[Callable[[Reading], None]] = field(default_factory=list)
+    recalibrations: list[Callable[[Recalibration], None]] = field(default_factory=list)
+    judge_calls: Callable[[JudgeCall], None] | None = None
+
+
+async def run_simulation(
+    config: SimulationConfig, judge: Judge, sinks: Sinks | None = None
+) -> SimulationResult:
+    sinks = sinks or Sinks()
     rng = random.Random(config.seed)
     window = config.prompts_per_step * config.group_size
-    monitor = Monitor(MonitorConfig(window=window, min_groups=2))
-    recalibrator = Recalibrator(_remedy(config, judge))
+    monitor = Monitor(MonitorConfig(window=window, min_groups=2), sinks.readings)
+    recalibrator = Recalibrator(_remedy(config, judge), sinks.recalibrations)
     series: dict[str, list[float]] = {
         k: [] for k in ("raw_reward", "reward", "length", "anchor_accuracy", "corr_raw", "corr")
     }
@@ -185,13 +205,16 @@ def _pooled_corr(windows: list[tuple[list[float], list[float], list[str]]]) -> f
     return within_group_corr(rewards, lengths, groups) if rewards else None
 
 
-def simulate_over_http(config: SimulationConfig) -> SimulationResult:
+def simulate_over_http(config: SimulationConfig, sinks: Sinks | None = None) -> SimulationResult:
     """Run the scenario against a length-biased judge served over loopback HTTP."""
     import asyncio
 
     with FakeChatServer(length_biased_grader, model="length-biased-judge") as server:
-        judge = Judge(JudgeConfig(base_url=server.base_url, model="length-biased-judge"))
-        return asyncio.run(run_simulation(config, judge))
+        judge = Judge(
+            JudgeConfig(base_url=server.base_url, model="length-biased-judge"),
+            on_call=sinks.judge_calls if sinks else None,
+        )
+        return asyncio.run(run_simulation(config, judge, sinks))
 
 
 def plot(result: SimulationResult, path: str) -> None:

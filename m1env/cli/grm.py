@@ -35,11 +35,19 @@ def register(subparsers: Any) -> None:
     )
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--out", default="runs/grm-simulate", help="output folder")
+    sim.add_argument(
+        "--db",
+        default=None,
+        help="database URL for readings, alarms and judge calls (default: OUT/m1env.db)",
+    )
+    sim.add_argument("--run-id", default="grm-simulate", help="run id of the stored readings")
     sim.set_defaults(func=simulate)
 
 
 def simulate(args: argparse.Namespace) -> int:
-    from grm.simulate import SimulationConfig, plot, simulate_over_http
+    from grm.simulate import SimulationConfig, Sinks, plot, simulate_over_http
+    from m1env.grm_sinks import judge_call_sink, reading_sink, recalibration_sink
+    from m1env.store import EpisodeStore
 
     try:
         config = SimulationConfig(
@@ -55,7 +63,14 @@ def simulate(args: argparse.Namespace) -> int:
         raise SystemExit(f"m1env grm simulate: {exc}") from None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = simulate_over_http(config)
+    store = EpisodeStore(args.db or f"sqlite:///{(out / 'm1env.db').resolve()}")
+    sinks = Sinks(
+        readings=[reading_sink(store, args.run_id)],
+        recalibrations=[recalibration_sink(store, args.run_id)],
+        judge_calls=judge_call_sink(store),
+    )
+    result = simulate_over_http(config, sinks)
+    alarms_stored = len(store.readings(run_id=args.run_id, alarms_only=True))
     with open(out / "readings.jsonl", "w", encoding="utf-8") as handle:
         for reading in result.readings:
             handle.write(json.dumps(reading.to_dict()) + "\n")
@@ -82,5 +97,6 @@ def simulate(args: argparse.Namespace) -> int:
         f"within-group corr(reward, length): before {fmt(result.corr_before)}, "
         f"after recalibration {fmt(result.corr_after)}"
     )
+    print(f"stored readings, {alarms_stored} alarm rows and the judge calls in {store!r}")
     print(f"wrote {out / 'readings.jsonl'}, {out / 'summary.json'}, {out / 'grm_monitor.png'}")
     return 0

@@ -44,6 +44,13 @@ def test_grm_simulate_cli_fires_and_recalibrates(tmp_path):
     assert (out / "grm_monitor.png").stat().st_size > 10_000
     readings = [json.loads(line) for line in (out / "readings.jsonl").read_text().splitlines()]
     assert len(readings) == 14
+    from m1env.store import EpisodeStore
+
+    store = EpisodeStore(f"sqlite:///{out / 'm1env.db'}")
+    alarms = store.readings(run_id="grm-simulate", alarms_only=True)
+    assert any(r.metric == "grm.recalibration" for r in alarms)
+    assert {r.window for r in alarms if r.metric == "grm.length_corr"} >= {summary["alarm_window"]}
+    assert len(store.readings(metric="grm.mean_reward")) == 14
 
 
 @pytest.mark.slow
