@@ -20,6 +20,7 @@ checker needs (givens, constraints) plus one known solution.
 from __future__ import annotations
 
 import importlib
+import json
 import random
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
@@ -117,7 +118,10 @@ def generate_problem(
         question=puzzle.question,
         answer=puzzle.reference,
         solution=f"{reasoning}\n\n<answer>{puzzle.answer}</answer>",
-        metadata={"family": family, "config": asdict(config), **puzzle.metadata},
+        # Through JSON so tuples become lists now, not after a store round trip.
+        metadata=json.loads(
+            json.dumps({"family": family, "config": asdict(config), **puzzle.metadata})
+        ),
     )
 
 

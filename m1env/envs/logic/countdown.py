@@ -100,7 +100,10 @@ class Countdown(Family):
         while True:
             numbers = [rng.randint(1, config.max_number) for _ in range(config.count)]
             expression = _random_expression(rng, numbers)
-            value, _ = evaluate(expression)
+            try:
+                value, _ = evaluate(expression)
+            except ValueError:  # a zero divisor such as (3 - 3): draw again
+                continue
             if value.denominator == 1 and 0 < value <= config.max_target:
                 break
         target = int(value)
