@@ -121,6 +121,7 @@ class DateArith(Family):
         start = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(365 * 60))
         days = rng.randint(1, config.max_days)
         date_fmt = "Answer with the date as YYYY-MM-DD."
+        ref: dict[str, Any]
         if kind == "add_days":
             back = rng.random() < 0.3
             result = start + dt.timedelta(days=-days if back else days)
