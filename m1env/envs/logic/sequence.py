@@ -136,7 +136,13 @@ def _interleaved(terms: list[Fraction], count: int) -> list[Fraction] | None:
 
 
 def predictions(terms: list[int], count: int) -> set[tuple[Fraction, ...]]:
-    """The continuations (``count`` terms) of every rule type that fits ``terms``."""
+    """The continuations (``count`` terms) of every rule type that fits ``terms``.
+
+    Needs at least 6 terms: every rule type has at most 4 free parameters, so 6 terms
+    leave each one over-determined (a shorter prefix would fit a cubic to anything).
+    """
+    if len(terms) < 6:
+        raise ValueError(f"need at least 6 terms to compare rule types, got {len(terms)}")
     x = [Fraction(t) for t in terms]
     found = [_poly(x, degree, count) for degree in range(4)]
     found += [_affine(x, count), _linear2(x, count), _interleaved(x, count)]
