@@ -40,7 +40,7 @@ def test_my_families_are_discovered() -> None:
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_reference_scores_one_and_generation_is_deterministic(family: str, difficulty: int) -> None:
     verifier = LogicVerifier(family)
-    for index in range(3):
+    for index in range(2):
         first = generate_problem(family, 11, index, difficulty)
         again = generate_problem(family, 11, index, difficulty)
         assert first == again
@@ -121,9 +121,9 @@ def _cli(*args: str, stdin: str | None = None) -> str:
 def test_cli_tasks_then_score(env_id: str, verifier: str) -> None:
     tasks = [
         json.loads(line)
-        for line in _cli("tasks", env_id, "-n", "3", "--difficulty", "4").splitlines()
+        for line in _cli("tasks", env_id, "-n", "2", "--difficulty", "3").splitlines()
     ]
-    assert len(tasks) == 3
+    assert len(tasks) == 2
     lines = [
         json.dumps({"id": t["id"], "response": t["example_response"], "reference": t["reference"]})
         for t in tasks
@@ -137,5 +137,17 @@ def test_cli_tasks_then_score(env_id: str, verifier: str) -> None:
         json.loads(line)
         for line in _cli("score", "-v", verifier, "-j", "1", stdin="\n".join(lines)).splitlines()
     ]
-    assert [r["status"] for r in results] == ["correct"] * 3 + ["incorrect"]
+    assert [r["status"] for r in results] == ["correct"] * 2 + ["incorrect"]
     assert results[-1]["reason"]
+
+
+@pytest.mark.parametrize("family", NAMES)
+def test_family_env_passes_check_env(family: str) -> None:
+    import m1env
+
+    env_id = f"m1env/{load_family(family).title}-v0"
+    m1env.check_env(env_id)
+    env = m1env.make(env_id, difficulty=2, config={}).unwrapped
+    _, info = env.reset(seed=0)
+    assert info["task"]["metadata"]["family"] == family
+    assert info["task"]["metadata"]["difficulty"] == 2

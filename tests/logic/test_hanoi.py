@@ -27,7 +27,7 @@ def _bfs_distance(start: dict[str, list[int]], target: str) -> int:
             for b in PEGS:
                 on_b = [d for d in range(n) if s[d] == b]
                 if b != a and (not on_b or on_b[0] > top):
-                    nxt = s[:top] + (b,) + s[top + 1 :]
+                    nxt = (*s[:top], b, *s[top + 1 :])
                     if nxt not in dist:
                         dist[nxt] = dist[s] + 1
                         queue.append(nxt)

@@ -64,7 +64,7 @@ def test_equivalent_formats_score_one() -> None:
 
 
 def test_parse_grid_rejects_out_of_range_digits_and_letters() -> None:
-    with pytest.raises(ValueError, match="1..4"):
+    with pytest.raises(ValueError, match=r"1\.\.4"):
         parse_grid("1234123412341235", 4)
     with pytest.raises(ValueError, match="found 'x'"):
         parse_grid("x" * 16, 4)
