@@ -4,7 +4,9 @@ Every m1env environment is a ``gymnasium.Env[str, str]``:
 
 * ``reset(*, seed=None, options=None) -> (observation, info)`` picks a task. With the
   same ``seed`` it picks the same task. ``options`` may hold ``index`` (item *i* of the
-  source), ``difficulty`` (1-10, for procedural sources) or ``task`` (a :class:`Task`
+  source), ``difficulty`` (1-10, for procedural sources; by default the env's
+  ``difficulty``, or the adaptive one of its ``curriculum``, see
+  :mod:`m1env.curriculum`) or ``task`` (a :class:`Task`
   or its dict, to replay a stored task). The observation is the text of the task's
   last user message; ``info["task"]`` is the whole Task as a dict (chat messages in
   ``prompt``), ``info["messages"]`` the chat so far.

@@ -119,3 +119,19 @@ def test_same_outcome_history_gives_the_same_episodes() -> None:
         assert a[0] == b[0] and a[1]["task"] == b[1]["task"]
         assert env.step(action)[4]["curriculum"] == copy.step(action)[4]["curriculum"]
     assert env.choose_difficulty() == 1
+
+
+def test_multi_turn_envs_feed_the_curriculum_at_the_end_of_an_episode() -> None:
+    from tests.m1env.toy import GuessEnv
+
+    env = GuessEnv(verifier="exact", curriculum={"window": 1, "start": 5})
+    _, info = env.reset(seed=0)
+    *_, terminated, _, step_info = env.step(env.example_response(Task.from_dict(info["task"])))
+    assert terminated and step_info["difficulty"] == 5
+    assert env.choose_difficulty() == 6
+    env.reset(seed=1)
+    truncated = False
+    while not truncated:  # never right: cut off at the turn limit, which counts as a miss
+        _, _, _, truncated, step_info = env.step("<answer>0</answer>")
+    assert step_info["status"] == "incorrect" and step_info["difficulty"] == 6
+    assert env.choose_difficulty() == 5

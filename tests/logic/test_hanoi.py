@@ -82,3 +82,23 @@ def test_config_validation() -> None:
         HanoiConfig(disks=0)
     with pytest.raises(ValueError):
         HanoiConfig(minimal="yes")  # type: ignore[arg-type]
+
+
+def test_minimal_flag_travels_from_the_env_config_to_the_reference() -> None:
+    import m1env
+    from m1env import TaskEnv
+
+    env = m1env.make("m1env/Hanoi-v0", config={"minimal": False}, difficulty=2).unwrapped
+    assert isinstance(env, TaskEnv)
+    _, info = env.reset(seed=0)
+    ref = info["task"]["reference"]
+    assert (
+        ref["minimal"] is False
+        and "any number of legal moves" in info["task"]["prompt"][-1]["content"]
+    )
+    # a legal detour (park the top disk and bring it back first) is accepted
+    (peg,) = [p for p in PEGS if ref["start"][p]]
+    spare = next(p for p in PEGS if p != peg)
+    example = env.example_response(m1env.Task.from_dict(info["task"]))
+    route = example.split("<answer>")[1].split("</answer>")[0]
+    assert score("hanoi", f"{peg}->{spare}, {spare}->{peg}, {route}", ref).is_correct
