@@ -75,3 +75,16 @@ def test_config_validation() -> None:
         SudokuConfig(size=5)
     with pytest.raises(ValueError):
         SudokuConfig(size=4, removed=16)
+
+
+def test_random_fill_gives_valid_and_varied_grids() -> None:
+    import random
+
+    from m1env.envs.logic.sudoku import random_fill
+
+    grids = [random_fill(random.Random(i), 9) for i in range(20)]
+    assert all(broken_rule(g, 9) is None for g in grids)
+    assert len({tuple(g) for g in grids}) == 20
+    latin = random_fill(random.Random(0), 7, boxes=False)
+    assert all(len(set(latin[r * 7 : r * 7 + 7])) == 7 for r in range(7))
+    assert all(len(set(latin[c::7])) == 7 for c in range(7))

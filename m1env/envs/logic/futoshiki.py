@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
-from m1env.envs.logic.sudoku import parse_grid
+from m1env.envs.logic.sudoku import parse_grid, random_fill
 from m1env.sources import check_difficulty
 from verifiers import Score
 
@@ -123,13 +123,6 @@ def solve(size: int, givens: dict[int, int], less: list[Pair], limit: int = 2) -
     return found
 
 
-def _latin_square(rng: random.Random, size: int) -> list[int]:
-    rows = rng.sample(range(size), size)
-    cols = rng.sample(range(size), size)
-    symbols = rng.sample(range(1, size + 1), size)
-    return [symbols[(rows[r] + cols[c]) % size] for r in range(size) for c in range(size)]
-
-
 def _name(cell: int, size: int) -> str:
     r, c = divmod(cell, size)
     return f"R{r + 1}C{c + 1}"
@@ -143,7 +136,7 @@ class Futoshiki(Family):
 
     def generate(self, rng: random.Random, config: FutoshikiConfig) -> Puzzle:
         size = config.size
-        solution = _latin_square(rng, size)
+        solution = random_fill(rng, size, boxes=False)
 
         def ordered(a: int, b: int) -> Pair:
             return (a, b) if solution[a] < solution[b] else (b, a)

@@ -1,9 +1,8 @@
 """Sudoku on 4x4, 6x6 and 9x9 grids with a unique solution.
 
 Difficulty picks the grid size (1-2: 4x4 with 2x2 boxes, 3-4: 6x6 with 2x3 boxes,
-5-10: 9x9 with 3x3 boxes) and how many cells are emptied. The generator shuffles a
-valid pattern grid (rows within bands, bands, columns within stacks, stacks, digit
-labels), then empties cells in random order, keeping a removal only while a
+5-10: 9x9 with 3x3 boxes) and how many cells are emptied. The generator fills a
+random complete grid by randomised backtracking, then empties cells in random order, keeping a removal only while a
 backtracking solver still finds exactly one solution -- so every puzzle has a unique
 solution, proven by the solver. When no further cell can go, fewer cells are emptied
 than asked (``metadata["removed"]`` holds the real count).
@@ -25,7 +24,7 @@ from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
 from verifiers import Score
 
-__all__ = ["BOXES", "Sudoku", "SudokuConfig", "count_solutions", "parse_grid"]
+__all__ = ["BOXES", "Sudoku", "SudokuConfig", "count_solutions", "parse_grid", "random_fill"]
 
 #: Box shape (rows, cols) for each supported grid size.
 BOXES = {4: (2, 2), 6: (2, 3), 9: (3, 3)}
@@ -128,17 +127,40 @@ def parse_grid(answer: str, size: int) -> list[int]:
     return values
 
 
-def _full_grid(rng: random.Random, size: int) -> list[int]:
-    br, bc = BOXES[size]
+def random_fill(rng: random.Random, size: int, boxes: bool = True) -> list[int]:
+    """A uniformly-seeded random complete grid: a Latin square of digits 1..size, also
+    with every box complete when ``boxes`` (a sudoku solution).
 
-    def order(groups: int, per: int) -> list[int]:
-        outer = rng.sample(range(groups), groups)
-        return [g * per + i for g in outer for i in rng.sample(range(per), per)]
+    Randomised backtracking, cell by cell in row-major order with the candidates
+    shuffled -- unlike relabelling one pattern grid, this reaches any valid grid.
+    """
+    br, bc = BOXES[size] if boxes else (size, size)
+    rows, cols, box = [0] * size, [0] * size, [0] * size
+    grid = [0] * (size * size)
 
-    row_order = order(size // br, br)
-    col_order = order(size // bc, bc)
-    digits = rng.sample(range(1, size + 1), size)
-    return [digits[(bc * (r % br) + r // br + c) % size] for r in row_order for c in col_order]
+    def place(i: int) -> bool:
+        if i == size * size:
+            return True
+        r, c = divmod(i, size)
+        b = (r // br) * (size // bc) + c // bc if boxes else 0
+        used = rows[r] | cols[c] | (box[b] if boxes else 0)
+        for v in rng.sample(range(1, size + 1), size):
+            bit = 1 << v
+            if used & bit:
+                continue
+            rows[r] |= bit
+            cols[c] |= bit
+            box[b] |= bit if boxes else 0
+            grid[i] = v
+            if place(i + 1):
+                return True
+            rows[r] ^= bit
+            cols[c] ^= bit
+            box[b] ^= bit if boxes else 0
+        return False
+
+    place(0)
+    return grid
 
 
 def _render(grid: list[int], size: int) -> str:
@@ -174,7 +196,7 @@ class Sudoku(Family):
 
     def generate(self, rng: random.Random, config: SudokuConfig) -> Puzzle:
         size = config.size
-        solution = _full_grid(rng, size)
+        solution = random_fill(rng, size)
         puzzle = list(solution)
         removed = 0
         for i in rng.sample(range(size * size), size * size):
