@@ -123,6 +123,16 @@ def _formula(rng: random.Random, n: int, speaker: int, depth: int) -> list[Any]:
     return [op, _formula(rng, n, speaker, depth - 1), _atom(rng, n, speaker)]
 
 
+_DUAL = {"knight": "knave", "knave": "knight", "same": "differ", "differ": "same"}
+
+
+def _negate(formula: list[Any]) -> list[Any]:
+    """A formula with the opposite truth value, worded as plainly as possible."""
+    if formula[0] in _DUAL:
+        return [_DUAL[formula[0]], *formula[1:]]
+    return formula[1] if formula[0] == "not" else ["not", formula]
+
+
 def consistent(statements: list[list[Any]], knights: tuple[bool, ...]) -> int | None:
     """The index of the first statement that contradicts its speaker's type, or None."""
     for k, (speaker, formula) in enumerate(statements):
@@ -151,7 +161,7 @@ class KnightsKnaves(Family):
             turn += 1
             formula = _formula(rng, n, speaker, config.depth)
             if evaluate(formula, truth) != truth[speaker]:
-                formula = ["not", formula] if formula[0] != "not" else formula[1]
+                formula = _negate(formula)
             statements.append([speaker, formula])
             worlds = [w for w in worlds if consistent(statements[-1:], w) is None]
             if len(worlds) == 1 and turn >= n:
@@ -175,7 +185,7 @@ class KnightsKnaves(Family):
             question=question,
             reference={"names": names, "statements": statements, "solution": list(truth)},
             answer=answer,
-            explanation="Of all 2^n assignments, only this one makes every statement's "
+            explanation=f"Of all {2**n} assignments, only this one makes every statement's "
             "truth match its speaker.",
             metadata={"statements": len(statements)},
         )
