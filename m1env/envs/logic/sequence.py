@@ -184,7 +184,7 @@ class Sequence(Family):
     config_cls = SequenceConfig
 
     def generate(self, rng: random.Random, config: SequenceConfig) -> Puzzle:
-        while True:
+        for _ in range(1000):  # a redraw is rare (ambiguous or non-integer); bound it anyway
             rule = rng.choice(config.rules)
             full = _draw(rng, rule, config.scale, 12 + config.count)
             for shown in range(config.shown, 13):
@@ -196,6 +196,8 @@ class Sequence(Family):
             (answer_terms,) = found
             if answer_terms == tuple(full[shown : shown + config.count]):
                 break
+        else:
+            raise RuntimeError(f"no unambiguous sequence for {config} after 1000 draws")
         terms = full[:shown]
         what = "next term" if config.count == 1 else f"next {config.count} terms"
         question = (

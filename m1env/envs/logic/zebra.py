@@ -174,6 +174,8 @@ class Zebra(Family):
         house = [h for _ in range(cats) for h in rng.sample(range(n), n)]
         clues: list[list[Any]] = []
         while len(solve(n, cats, clues)) > 1:
+            if len(clues) > 40 * n * cats:  # unique long before this; guards the loop
+                raise RuntimeError(f"no unique zebra puzzle after {len(clues)} clues")
             clues.append(_random_clue(rng, house, n, cats))
         for clue in rng.sample(clues, len(clues)):
             rest = [c for c in clues if c is not clue]
