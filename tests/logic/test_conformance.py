@@ -151,3 +151,16 @@ def test_family_env_passes_check_env(family: str) -> None:
     _, info = env.reset(seed=0)
     assert info["task"]["metadata"]["family"] == family
     assert info["task"]["metadata"]["difficulty"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", NAMES)
+def test_soak_many_items_every_difficulty(family: str) -> None:
+    """Rare generator failures (a division by zero, an ambiguous draw) show up here."""
+    verifier = LogicVerifier(family)
+    for difficulty in range(1, 11):
+        for index in range(40):
+            problem = generate_problem(family, 2024, index, difficulty)
+            assert problem.solution is not None
+            score = verifier.check(problem.solution, problem.answer)
+            assert score.is_correct, (difficulty, index, score.reason)
