@@ -4,7 +4,9 @@ Every m1env environment is a ``gymnasium.Env[str, str]``:
 
 * ``reset(*, seed=None, options=None) -> (observation, info)`` picks a task. With the
   same ``seed`` it picks the same task. ``options`` may hold ``index`` (item *i* of the
-  source), ``difficulty`` (1-10, for procedural sources) or ``task`` (a :class:`Task`
+  source), ``difficulty`` (1-10, for procedural sources; by default the env's
+  ``difficulty``, or the adaptive one of its ``curriculum``, see
+  :mod:`m1env.curriculum`) or ``task`` (a :class:`Task`
   or its dict, to replay a stored task). The observation is the text of the task's
   last user message; ``info["task"]`` is the whole Task as a dict (chat messages in
   ``prompt``), ``info["messages"]`` the chat so far.
@@ -28,6 +30,7 @@ from typing import Any, ClassVar, SupportsFloat
 import gymnasium as gym
 from gymnasium.error import ResetNeeded
 
+from m1env.curriculum import Curriculum, CurriculumConfig
 from m1env.sources import TaskSource, check_difficulty
 from m1env.spaces import UnicodeText
 from m1env.task import Message, Task, user_prompt
@@ -55,6 +58,7 @@ class TaskEnv(gym.Env[str, str]):
         system_prompt: str | None = None,
         max_action_chars: int = 1_000_000,
         render_mode: str | None = None,
+        curriculum: CurriculumConfig | dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(source, TaskSource):
             raise ValueError(f"source must be a TaskSource, got {type(source).__name__}")
@@ -64,6 +68,10 @@ class TaskEnv(gym.Env[str, str]):
         self.verifier = verifier
         self.verifier_options = dict(verifier_options or {})
         self.difficulty = check_difficulty(difficulty)
+        if curriculum is not None and source.size is not None:
+            raise ValueError("curriculum needs a procedural source (this one is a dataset)")
+        # Adaptive difficulty (m1env.curriculum); None keeps ``difficulty`` fixed.
+        self.curriculum = Curriculum(curriculum) if curriculum is not None else None
         self.system_prompt = system_prompt
         self.render_mode = render_mode
         self.observation_space = UnicodeText()
@@ -110,8 +118,17 @@ class TaskEnv(gym.Env[str, str]):
         )
 
     def choose_difficulty(self) -> int:
-        """The difficulty of the next procedural task (a curriculum overrides this)."""
-        return self.difficulty
+        """The difficulty of the next procedural task (the curriculum's, if any)."""
+        return self.curriculum.difficulty if self.curriculum is not None else self.difficulty
+
+    def _record_outcome(self, task: Task, score: Score, info: dict[str, Any]) -> None:
+        """Report the episode's difficulty in ``info`` and feed the curriculum."""
+        difficulty = task.metadata.get("difficulty")
+        info["difficulty"] = difficulty
+        if self.curriculum is not None:
+            if score.status != "error" and isinstance(difficulty, int):
+                self.curriculum.record(score.is_correct, difficulty)
+            info["curriculum"] = self.curriculum.state()
 
     def _select_task(self, options: dict[str, Any] | None) -> Task:
         options = dict(options or {})
@@ -162,6 +179,7 @@ class SingleTurnEnv(TaskEnv):
         if isinstance(action, str):
             self.messages.append({"role": "assistant", "content": action})
         info = {"score": score, "task_id": task.id, "status": score.status}
+        self._record_outcome(task, score, info)
         return "", score.score, True, False, info
 
 
@@ -227,11 +245,13 @@ class MultiTurnEnv(TaskEnv):
         if result.done:
             if result.score is None:
                 raise RuntimeError(f"{type(self).__name__}.turn returned done without a score")
+            self._record_outcome(self.task, result.score, info)
             self.task = None
             info.update(score=result.score, status=result.score.status)
             return result.observation, result.score.score, True, False, info
         if self.turns >= self.max_turns:
             score = self.final_score()
+            self._record_outcome(self.task, score, info)
             self.task = None
             info.update(score=score, status=score.status)
             return result.observation, score.score, False, True, info
