@@ -116,11 +116,12 @@ class HybridMoEForCausalLM(nn.Module):
             cache = self.new_cache()
         dev = input_ids.device
         seen = cache.seen if cache is not None else 0
-        if cache is not None and cache.seen and cache.next_positions is not None:
-            if cache.next_positions.shape[0] != batch:
-                raise ShapeError(
-                    f"cache holds {cache.next_positions.shape[0]} rows, input has {batch}"
-                )
+        if (
+            cache is not None
+            and cache.next_positions is not None
+            and cache.next_positions.shape[0] != batch
+        ):
+            raise ShapeError(f"cache holds {cache.next_positions.shape[0]} rows, input has {batch}")
 
         mask = attention_mask.bool() if attention_mask is not None else None
         padded = mask is not None and not bool(mask.all())
