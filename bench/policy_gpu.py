@@ -75,7 +75,7 @@ def measure(T: int, B: int, H: int, D: int, slopes: torch.Tensor) -> dict[str, f
         o = sdpa_fwd()
         torch.autograd.grad(o, (qh, kh, vh), doh)
 
-    res = {"T": T}
+    res: dict[str, float] = {"T": T}
     # torch's own pick (cuDNN attention on Hopper when available) as a second, faster peer
     with torch.nn.attention.sdpa_kernel(
         [

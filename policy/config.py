@@ -1,6 +1,6 @@
 """The model configuration: one typed dataclass, validated on construction.
 
-Defaults give the small bundled policy (about 10 M parameters, byte-level vocabulary) with
+Defaults give the small bundled policy (15.2 M parameters, byte-level vocabulary) with
 MiniMax-01's layout: seven lightning-attention layers then one softmax-attention layer, repeated;
 top-2 of 8 SwiGLU experts in every layer; post-norm residuals with DeepNorm scaling.
 
@@ -40,7 +40,7 @@ class PolicyConfig:
     num_heads: int = 4
     head_dim: int = 64
     num_kv_heads: int = 2
-    intermediate_size: int = 512
+    intermediate_size: int = 256
     num_experts: int = 8
     num_experts_per_tok: int = 2
     softmax_every: int = 8

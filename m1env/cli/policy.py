@@ -44,6 +44,9 @@ def register(subparsers: Any) -> None:
         "--max-tokens-limit", type=int, default=4096, help="largest max_tokens a request may ask"
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
+    serve.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
     serve.set_defaults(func=serve_command)
 
 
@@ -57,6 +60,13 @@ def serve_command(args: argparse.Namespace) -> int:
     from policy.errors import CheckpointError
     from policy.server import create_app
 
+    if args.threads is not None:
+        if args.threads < 1:
+            print(
+                json.dumps({"event": "error", "message": "--threads must be >= 1"}), file=sys.stderr
+            )
+            return 2
+        torch.set_num_threads(args.threads)
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -67,7 +67,9 @@ class SoftmaxAttention(nn.Module):
             past = cache.length
             k, v = cache.append(k, v)
         gqa = self.num_heads != self.num_kv_heads
-        if mask is not None:
+        if seq == 1 and past:
+            out = self._decode(q, k, v, mask)
+        elif mask is not None:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
         else:
             # no padding: causal within the new chunk, everything cached before it is visible
@@ -81,3 +83,18 @@ class SoftmaxAttention(nn.Module):
                 out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=gqa)
         out = out.transpose(1, 2).reshape(batch, seq, self.num_heads * self.head_dim)
         return self.o_proj(out)
+
+    def _decode(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None
+    ) -> torch.Tensor:
+        """One query against the cache. The query heads of a group share one matmul with their
+        K/V head, so the cache is read in place (no GQA expansion, no contiguous copy): the
+        step costs one pass over the cache, the floor for softmax decoding."""
+        batch = q.shape[0]
+        groups = self.num_heads // self.num_kv_heads
+        qg = q.view(batch, self.num_kv_heads, groups, self.head_dim)
+        scores = (qg @ k.transpose(-1, -2)) * self.head_dim**-0.5  # [B, H_kv, G, S]
+        if mask is not None:  # [B, 1, 1, S]
+            scores = scores.masked_fill(~mask, float("-inf"))
+        probs = torch.softmax(scores.float(), dim=-1).to(v.dtype)
+        return (probs @ v).view(batch, self.num_heads, 1, self.head_dim)

@@ -7,7 +7,7 @@ import torch
 
 from policy import HybridMoEForCausalLM, PolicyConfig
 from policy.errors import ConfigError, GenerationError
-from policy.generation import GenerationConfig, completion_logprobs, generate
+from policy.generation import GenerationConfig, Prompt, completion_logprobs, generate
 from policy.tokenizer import ByteTokenizer
 
 CFG = PolicyConfig(
@@ -43,7 +43,11 @@ def _letters_only(model: HybridMoEForCausalLM) -> HybridMoEForCausalLM:
     return m
 
 
-PROMPTS = ["Hello", [{"role": "user", "content": "2+2?"}], [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]]
+PROMPTS: list[Prompt] = [
+    "Hello",
+    [{"role": "user", "content": "2+2?"}],
+    [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+]
 
 
 @pytest.mark.parametrize(
@@ -203,7 +207,7 @@ def test_bad_requests_raise(model) -> None:
     with pytest.raises(GenerationError):
         generate(model, TOK, [[999]])
     with pytest.raises(GenerationError):
-        generate(model, TOK, [[1.5]])
+        generate(model, TOK, [[1.5]])  # type: ignore[list-item]
     with pytest.raises(ConfigError):
         GenerationConfig(top_p=0)
     with pytest.raises(ConfigError):

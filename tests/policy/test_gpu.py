@@ -24,17 +24,24 @@ def test_fla_matches_torch_forward_and_grads(seq, heads, dim, dtype) -> None:
 
     assert fla_backend.available(), "fla must import on the GPU machine"
     gen = torch.Generator(device="cuda").manual_seed(seq)
+
     # SiLU'd, then scaled so outputs stay O(1) over long sequences, as after the real projection
     def rand(*shape: int) -> torch.Tensor:
-        return (torch.nn.functional.silu(torch.randn(*shape, device="cuda", generator=gen)) / dim**0.5).to(dtype)
+        return (
+            torch.nn.functional.silu(torch.randn(*shape, device="cuda", generator=gen)) / dim**0.5
+        ).to(dtype)
 
     q, k, v = rand(2, seq, heads, dim), rand(2, seq, heads, dim), rand(2, seq, heads, dim)
     state = torch.randn(2, heads, dim, dim, device="cuda", generator=gen) * 0.1
     slopes = minimax_decay_rates(heads, 1, 4).cuda()
     leaves = [t.detach().float().requires_grad_() for t in (q, k, v, state)]
-    ref_o, ref_s = lightning_attention_blockwise(*leaves[:3], slopes, leaves[3], block_size=256)
-    fast_in = [t.detach().clone().requires_grad_() for t in (q, k, v)] + [state.detach().clone().requires_grad_()]
-    o, s = lightning_attention(*fast_in[:3], slopes, fast_in[3])  # backend auto -> fla on CUDA
+    ql, kl, vl, sl = leaves
+    ref_o, ref_s = lightning_attention_blockwise(ql, kl, vl, slopes, sl, block_size=256)
+    fast_in = [t.detach().clone().requires_grad_() for t in (q, k, v)] + [
+        state.detach().clone().requires_grad_()
+    ]
+    qf, kf, vf, sf = fast_in
+    o, s = lightning_attention(qf, kf, vf, slopes, sf)  # backend auto -> fla on CUDA
     assert o.dtype == dtype and s.dtype == torch.float32
     tol = 2e-3 if dtype == torch.float32 else 2e-2
     assert _rel(o, ref_o) < tol and _rel(s, ref_s) < tol

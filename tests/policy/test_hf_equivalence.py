@@ -98,7 +98,8 @@ def test_conversion_keeps_decay_schedule_and_config() -> None:
     for i, kind in enumerate(TYPES):
         if kind == "linear_attention":
             torch.testing.assert_close(
-                ours.layers[i].mixer.slopes, hf.model.layers[i].self_attn.slope_rate.flatten()
+                ours.layers[i].mixer.slopes,  # type: ignore[union-attr]
+                hf.model.layers[i].self_attn.slope_rate.flatten(),
             )
 
 

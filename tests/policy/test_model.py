@@ -78,7 +78,8 @@ def test_chunked_incremental_calls_match_one_pass() -> None:
             for a, b in ((0, 13), (13, 14), (14, 30), (30, 31), (31, 40))
         ]
     torch.testing.assert_close(torch.cat(pieces, 1), full, atol=1e-5, rtol=0)
-    assert cache.seen == 40 and cache.next_positions.tolist() == [40, 40]
+    assert cache.seen == 40 and cache.next_positions is not None
+    assert cache.next_positions.tolist() == [40, 40]
 
 
 def test_padded_incremental_decoding_matches_rows_alone() -> None:

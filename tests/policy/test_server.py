@@ -179,6 +179,8 @@ def test_cli_serves_a_checkpoint(tmp_path, model) -> None:
             str(port),
             "--device",
             "cpu",
+            "--threads",
+            "1",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
