@@ -12,6 +12,8 @@ positions (``mask`` false) get ``q = k = v = 0``: they add nothing to the state.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -43,9 +45,16 @@ class LightningAttention(nn.Module):
         self.output_gate = nn.Linear(config.hidden_size, inner, bias=False)
         self.out_proj = nn.Linear(inner, config.hidden_size, bias=False)
         self.norm = RMSNorm(inner, eps=config.lightning_norm_eps)
-        rates = minimax_decay_rates(config.num_heads, layer_idx, config.num_layers)
+        self._rate_args = (config.num_heads, layer_idx, config.num_layers)
         # not persistent: a pure function of the config, recomputed on load
-        self.register_buffer("slopes", rates, persistent=False)
+        self.register_buffer("slopes", minimax_decay_rates(*self._rate_args), persistent=False)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> LightningAttention:
+        # .to(bfloat16) would round the decay rates (0.4 % in bf16, compounding over a long
+        # context); they stay float32 on whatever device the module moved to
+        super()._apply(fn, recurse)
+        self.slopes = minimax_decay_rates(*self._rate_args).to(self.slopes.device)
+        return self
 
     def forward(
         self,

@@ -7,6 +7,8 @@ channels pass through unrotated (MiniMax-01 rotates 64 of 128).
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -21,8 +23,18 @@ class RotaryEmbedding(nn.Module):
     def __init__(self, rotary_dim: int, theta: float) -> None:
         super().__init__()
         self.rotary_dim = rotary_dim
-        inv = 1.0 / (theta ** (torch.arange(0, rotary_dim, 2, dtype=torch.float) / rotary_dim))
-        self.register_buffer("inv_freq", inv, persistent=False)
+        self.theta = theta
+        self.register_buffer("inv_freq", self._inv_freq(), persistent=False)
+
+    def _inv_freq(self) -> torch.Tensor:
+        steps = torch.arange(0, self.rotary_dim, 2, dtype=torch.float) / self.rotary_dim
+        return 1.0 / (self.theta**steps)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> RotaryEmbedding:
+        # frequencies stay float32 under .to(half dtype): rounding them shifts far positions
+        super()._apply(fn, recurse)
+        self.inv_freq = self._inv_freq().to(self.inv_freq.device)
+        return self
 
     def forward(
         self, positions: torch.Tensor, dtype: torch.dtype
