@@ -9,7 +9,7 @@ next rotary position of each row, so a padded batch decodes exactly as its rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -51,7 +51,6 @@ class InferenceCache:
     key_mask: torch.Tensor | None = None  # [B, S] bool: which seen positions are real tokens
     next_positions: torch.Tensor | None = None  # [B] rotary position of each row's next token
     seen: int = 0  # positions seen so far, padding included
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, num_layers: int) -> InferenceCache:
