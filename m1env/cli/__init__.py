@@ -17,6 +17,7 @@ COMMANDS = [
     "m1env.cli.score",
     "m1env.cli.db",
     "m1env.cli.grm",
+    "m1env.cli.policy",
 ]
 
 
