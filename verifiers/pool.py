@@ -16,12 +16,14 @@ burst of callers back-pressure instead of overcommitting the machine.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import multiprocessing as mp
 import os
 import queue
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -68,7 +70,11 @@ class _Worker:
     def __init__(self, memory_limit_mb: int | None) -> None:
         parent, child = _CONTEXT.Pipe(duplex=True)
         self.process = _CONTEXT.Process(
-            target=_worker_main, args=(child, memory_limit_mb), name="m1env-verifier-worker"
+            target=_worker_main,
+            args=(child, memory_limit_mb),
+            name="m1env-verifier-worker",
+            # Daemonic: the interpreter's exit does not wait on idle workers blocked in recv.
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -117,6 +123,7 @@ class WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._closed = False
         self._pid = os.getpid()
+        _live_pools.add(self)
         modules = sorted({"verifiers", *preload})
         if _CONTEXT.get_start_method() == "forkserver":
             # Only effective before the fork server starts; later pools share it.
@@ -195,6 +202,16 @@ def _describe_exit(exitcode: int | None, before: int | None, exc: BaseException)
             name = str(-code)
         return f"worker process was killed by {name}"
     return f"worker process died (exit code {code}): {exc!r}"
+
+
+_live_pools: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_pools() -> None:
+    for pool in list(_live_pools):
+        if pool._pid == os.getpid():
+            pool.close()
 
 
 _default: WorkerPool | None = None
