@@ -90,7 +90,7 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _DELIMS = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\displaystyle|\\textstyle")
 _SIZING = re.compile(r"\\(?:left|right|[bB]igg?[lr]?|middle)(?![a-zA-Z])\s*\.?")
 _THOUSANDS_LATEX = re.compile(r"(?<=\d)(?:\{,\}|\\[,!;: ]|\\thinspace )(?=\d{3}(?!\d))")
-_SPACING = re.compile(r"\\(?:[,;:! ]|quad|qquad|thinspace|enspace)|~")
+_SPACING = re.compile(r"\\\\|\\(?:[,;:! ]|quad|qquad|thinspace|enspace)|~")
 _TEXT_CMD = re.compile(
     r"\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|"
     r"mathnormal|mbox|hbox|operatorname\*?)\s*\{([^{}]*)\}"
@@ -98,6 +98,10 @@ _TEXT_CMD = re.compile(
 _DEGREE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|\^\s*\{\s*°\s*\}|\^°")
 _FRAC_ALIASES = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _TOP_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+
+
+def _spacing(match: re.Match[str]) -> str:
+    return match.group() if match.group() == "\\\\" else " "
 
 
 def _text_cmd(match: re.Match[str]) -> str:
@@ -132,7 +136,7 @@ def clean(text: str) -> str:
     text = _DELIMS.sub(" ", text)
     text = _SIZING.sub("", text)
     text = _THOUSANDS_LATEX.sub("", text)
-    text = _SPACING.sub(" ", text)
+    text = _SPACING.sub(_spacing, text)
     text = _FRAC_ALIASES.sub("\\\\frac", text)
     text = _DEGREE.sub("°", text)
     for _ in range(2):  # \text{\textbf{x}} nests at most this deep in practice

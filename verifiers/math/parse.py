@@ -431,7 +431,10 @@ class _Parser:
     def primary(self) -> Node:
         kind, value = self.take()
         if kind == "num":
-            return _number(value)
+            number = _number(value)
+            if number[2] < 0 and self.peek() == ("cmd", "frac"):
+                return self.mixed(number)
+            return number
         if kind == "sym":
             return self.subscript(("s", value))
         if kind == "const":
@@ -476,6 +479,14 @@ class _Parser:
                 self.abs_open -= 1
                 return ("f", "abs", (inner,))
         raise ParseError(f"unexpected {value or 'end of answer'!r}")
+
+    def mixed(self, whole: Node) -> Node:
+        """``3\\frac{1}{2}`` is the mixed number 7/2 when both parts are integers."""
+        self.take()
+        num, den = self.argument(), self.argument()
+        if num[0] == "n" and den[0] == "n" and num[2] < 0 and den[2] < 0:
+            return ("+", (whole, ("/", num, den)))
+        return ("*", (whole, ("/", num, den)))
 
     def subscript(self, node: Node) -> Node:
         if not self.is_op("_"):

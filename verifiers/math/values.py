@@ -41,6 +41,7 @@ __all__ = [
 
 MAX_BITS = 20000
 MAX_FACTORIAL = 1000
+MAX_BINOMIAL = 5000
 MAX_NODES = 2000
 SCALAR_KINDS = frozenset({"n", "s", "c", "+", "*", "/", "^", "-", "f"})
 
@@ -207,7 +208,7 @@ def _rational_function(name: str, args: tuple[Node, ...]) -> Fraction | None:
         n, k = rational(args[0]), rational(args[1])
         if n is None or k is None or n.denominator != 1 or k.denominator != 1:
             return None
-        if n > 100000 or k > 100000:
+        if n > MAX_BINOMIAL:
             raise TooLarge("binomial coefficient too large")
         return Fraction(math.comb(int(n), int(k))) if n >= 0 and k >= 0 else None
     return None
@@ -276,6 +277,8 @@ def _numeric(node: Node, env: dict[str, complex]) -> complex:
         return base**exp
     if kind == "%":
         return _numeric(node[1], env) / 100
+    if kind == "deg":  # an angle inside a function: sin 30° is sin(pi/6)
+        return _numeric(node[1], env) * (math.pi / 180)
     if kind == "f":
         return _numeric_function(node[1], node[2], env)
     raise EvalError(f"{kind!r} has no single value")
@@ -340,6 +343,8 @@ def _to_sympy(node: Node, sp: Any) -> Any:
         return sp.Pow(_to_sympy(node[1], sp), _to_sympy(node[2], sp))
     if kind == "%":
         return _to_sympy(node[1], sp) / 100
+    if kind == "deg":
+        return _to_sympy(node[1], sp) * sp.pi / 180
     if kind == "f":
         name, args = node[1], [_to_sympy(a, sp) for a in node[2] if a is not None]
         table = {

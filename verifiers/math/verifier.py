@@ -32,6 +32,7 @@ explicitly it applies to every numeric comparison), ``max_response_chars``
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -64,6 +65,7 @@ def find_answers(response: str, extract: tuple[str, ...], tag: str) -> tuple[lis
     """Candidate final answers (deduplicated, in order) and the strategies that found them."""
     found: list[str] = []
     used: list[str] = []
+    marked = False  # a marker was present, even if empty: no fallback then
     for strategy in extract:
         if strategy not in _MARKERS:
             continue
@@ -74,10 +76,13 @@ def find_answers(response: str, extract: tuple[str, ...], tag: str) -> tuple[lis
         else:
             line = gsm8k_answer(response)
             got = [line] if line else []
+        marked = marked or bool(got) or (strategy == "gsm8k" and "####" in response)
         got = [g.strip() for g in got if g.strip()]
         if got:
             used.append(strategy)
             found.extend(got)
+    if not found and marked:
+        return [], "empty"
     if not found:
         for strategy in extract:
             if strategy == "answer_is":
@@ -130,8 +135,10 @@ def _prepare_reference(text: str) -> _Reference:
         return _Reference(text, cleaned, text_key(cleaned), None, choice.group(1))
     try:
         node: Node | None = parse(cleaned)
-    except (ParseError, TooLarge) as exc:
-        if not _PLAIN_TEXT.match(cleaned):
+    except TooLarge as exc:
+        raise ReferenceError_(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
+    except ParseError as exc:
+        if not _PLAIN_TEXT.match(cleaned) or not re.search(r"[^\W\d_]{2}", cleaned):
             raise ReferenceError_(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
         node = None
     return _Reference(text, cleaned, text_key(cleaned), node, None)
@@ -176,15 +183,14 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
     except TooLarge as exc:
         return False, f"answer refused: {exc}"
     except ParseError as exc:
-        if text_key(cleaned) == ref.key:
-            return True, ""
         return False, f"answer could not be read as mathematics ({exc})"
     try:
         if equivalent(node, ref.node, rules):
             return True, ""
     except (TooLarge, TooComplex) as exc:
         return False, f"answer refused: {exc}"
-    except (MathError, EvalError, RecursionError) as exc:
+    except (MathError, EvalError, ArithmeticError, RecursionError) as exc:
+        # ArithmeticError: OverflowError from float conversion of a huge exact value
         return False, f"answer could not be evaluated ({type(exc).__name__}: {exc})"
     return False, "not equivalent to the reference"
 
@@ -209,7 +215,7 @@ def _combined(answers: list[str], ref: _Reference, rules: Rules) -> bool:
     try:
         nodes = tuple(parse(clean(a)) for a in answers)
         return equivalent(("list", nodes, frozenset({","})), ref.node, rules)
-    except (MathError, EvalError, RecursionError):
+    except (MathError, ArithmeticError, RecursionError):
         return False
 
 
@@ -258,11 +264,12 @@ class MathVerifier(Verifier):
         response: str,
         reference: Any,
         *,
-        extract: tuple[str, ...] = DEFAULT_EXTRACT,
+        extract: Sequence[str] | str = DEFAULT_EXTRACT,
         tag: str = "answer",
         rel_tol: float | None = None,
         max_response_chars: int = 1_000_000,
     ) -> Score:
+        extract = (extract,) if isinstance(extract, str) else tuple(extract)
         try:
             refs = [_prepare_reference(t) for t in _reference_texts(reference)]
         except ReferenceError_ as exc:
@@ -275,6 +282,8 @@ class MathVerifier(Verifier):
             response = response.replace("\x00", "")
         answers, source = find_answers(response, extract, tag)
         if not answers:
+            if source == "empty":
+                return Score.incorrect("no final answer found (the answer marker is empty)")
             return Score.incorrect(f"no final answer found (looked for: {', '.join(extract)})")
         rules = Rules() if rel_tol is None else Rules(rel_tol=rel_tol, tol_explicit=True)
         shown = [a[:200] for a in answers]
