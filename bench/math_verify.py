@@ -71,6 +71,7 @@ def _clear_caches() -> None:
     verifier._prepare_reference.cache_clear()
     values.free_symbols.cache_clear()
     values.has_decimal.cache_clear()
+    values.has_pm.cache_clear()
 
 
 def ours_check(pairs: list[dict[str, Any]]) -> list[str]:

@@ -176,3 +176,20 @@ def test_parser_is_a_whitelist_not_eval():
     with pytest.raises(ValueError):
         parse(clean("lambda: 1"))
     assert parse(clean("\\frac{1}{2}")) == ("/", ("n", 1, -1), ("n", 2, -1))
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "expected"),
+    [
+        ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}, \\frac{1-\\sqrt5}{2}", "correct"),
+        ("x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}", "\\frac{-b+\\sqrt{b^2-4ac}}{2a}, \\frac{-b-\\sqrt{b^2-4ac}}{2a}", "correct"),
+        ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}", "incorrect"),
+        ("0.\\overline{3}", "\\frac13", "correct"),
+        ("0.1\\overline{6}", "\\frac16", "correct"),
+        ("0.\\overline{3}", "0.3", "incorrect"),
+        ("2\\sqrt{5}\\text{ units}", "2\\sqrt5", "correct"),
+        ("3\\pi\\text{ cm}", "3\\pi", "correct"),
+    ],
+)
+def test_nested_plus_minus_repeating_decimals_and_trailing_units(answer, reference, expected):
+    assert status(answer, reference) == expected

@@ -36,8 +36,10 @@ from verifiers.math.values import (
     EvalError,
     free_symbols,
     has_decimal,
+    has_pm,
     is_scalar,
     numeric,
+    pm_variants,
     rational,
     to_sympy,
 )
@@ -47,6 +49,7 @@ __all__ = ["Rules", "equivalent"]
 _CLOSE = 1e-9
 _POINTS = (0.5377, 1.8339, -2.2588 + 0.8622j)  # fixed: verification is deterministic
 _INF = ("c", "oo")
+_PM_HOSTS = frozenset({"+", "*", "/", "^", "-", "f"})  # a ± nested inside arithmetic
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,10 @@ class Rules:
 
 def equivalent(resp: Node, ref: Node, rules: Rules) -> bool:
     """Whether ``resp`` is an acceptable answer for the reference ``ref``."""
+    if ref[0] in _PM_HOSTS and has_pm(ref):
+        ref = ("list", tuple(pm_variants(ref)), frozenset({","}))
+    if resp[0] in _PM_HOSTS and has_pm(resp):
+        resp = ("list", tuple(pm_variants(resp)), frozenset({","}))
     kind = ref[0]
     if kind == "unit":
         if resp[0] == "unit":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 __all__ = ["UNITS", "clean", "strip_outer", "text_key"]
 
@@ -100,6 +101,18 @@ _FRAC_ALIASES = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _TOP_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 
 
+_REPEATING = re.compile(r"(\d*)\.(\d*)\\overline\s*\{(\d{1,50})\}")
+
+
+def _repeating(match: re.Match[str]) -> str:
+    """``0.1\\overline{6}`` -> ``(1/6)``: a repeating decimal is an exact rational."""
+    whole, fixed, cycle = match.group(1) or "0", match.group(2), match.group(3)
+    value = Fraction(int(whole)) + (
+        Fraction(int(fixed or "0")) + Fraction(int(cycle), 10 ** len(cycle) - 1)
+    ) / 10 ** len(fixed)
+    return f"({value.numerator}/{value.denominator})"
+
+
 def _spacing(match: re.Match[str]) -> str:
     return match.group() if match.group() == "\\\\" else " "
 
@@ -138,6 +151,8 @@ def clean(text: str) -> str:
     text = _THOUSANDS_LATEX.sub("", text)
     text = _SPACING.sub(_spacing, text)
     text = _FRAC_ALIASES.sub("\\\\frac", text)
+    if "overline" in text:
+        text = _REPEATING.sub(_repeating, text)
     text = _DEGREE.sub("°", text)
     for _ in range(2):  # \text{\textbf{x}} nests at most this deep in practice
         text = _TEXT_CMD.sub(_text_cmd, text)

@@ -322,9 +322,15 @@ class _Parser:
                 num.append(self.power())
             else:
                 break
+        wrapper = None
+        if len(num) > 1 and num[-1][0] in ("unit", "deg"):
+            # 2\sqrt{5} cm: the unit (or degree sign) belongs to the whole product
+            wrapper, num[-1] = num[-1], num[-1][1]
         node = num[0] if len(num) == 1 else ("*", tuple(num))
         if den:
             node = ("/", node, den[0] if len(den) == 1 else ("*", tuple(den)))
+        if wrapper is not None:
+            node = (wrapper[0], node, *wrapper[2:])
         return node
 
     def starts_factor(self) -> bool:

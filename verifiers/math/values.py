@@ -33,8 +33,10 @@ __all__ = [
     "EvalError",
     "free_symbols",
     "has_decimal",
+    "has_pm",
     "is_scalar",
     "numeric",
+    "pm_variants",
     "rational",
     "to_sympy",
 ]
@@ -85,6 +87,40 @@ def has_decimal(node: Node) -> bool:
     if node[0] == "n":
         return bool(node[2] >= 0)
     return any(has_decimal(child) for child in _children(node))
+
+
+@lru_cache(maxsize=8192)
+def has_pm(node: Node) -> bool:
+    """Whether a ``±`` sits somewhere inside the tree."""
+    if node[0] == "pm":
+        return True
+    return any(has_pm(child) for child in _children(node))
+
+
+def pm_variants(node: Node) -> list[Node]:
+    """The two trees a nested ``±`` stands for (``(1 ± √5)/2``); the first ± only."""
+    kind = node[0]
+    if kind == "pm":
+        a, b = node[1], node[2]
+        return [("+", (a, b)), ("+", (a, ("-", b)))]
+    if kind in ("+", "*"):
+        items = list(node[1])
+        for k, child in enumerate(items):
+            if has_pm(child):
+                return [(kind, (*items[:k], v, *items[k + 1 :])) for v in pm_variants(child)]
+    if kind in ("/", "^"):
+        if has_pm(node[1]):
+            return [(kind, v, node[2]) for v in pm_variants(node[1])]
+        if has_pm(node[2]):
+            return [(kind, node[1], v) for v in pm_variants(node[2])]
+    if kind in ("-", "%", "deg"):
+        return [(kind, v) for v in pm_variants(node[1])]
+    if kind == "f":
+        for k, arg in enumerate(node[2]):
+            if arg is not None and has_pm(arg):
+                args = node[2]
+                return [("f", node[1], (*args[:k], v, *args[k + 1 :])) for v in pm_variants(arg)]
+    return [node]
 
 
 def _count(node: Node, budget: list[int]) -> None:
