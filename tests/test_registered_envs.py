@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import m1env
+from verifiers import UnknownVerifierError
 
 
 @pytest.mark.parametrize("env_id", m1env.env_ids())
@@ -16,6 +17,6 @@ def test_registered_environment_passes_check_env(env_id: str) -> None:
     try:
         verifier = m1env.spec(env_id).verifier
         m1env.get_verifier(verifier)
-    except m1env.UnknownVerifierError as exc:
+    except UnknownVerifierError as exc:
         pytest.fail(f"{env_id} names a verifier that is not installed: {exc}")
     m1env.check_env(env_id)

@@ -9,7 +9,7 @@ import pytest
 
 import m1env
 from m1env.data import MATH_SAMPLE
-from m1env.envs.math.dataset import load_dataset, row_to_problem
+from m1env.envs.math.dataset import MathDatasetEnv, load_dataset, row_to_problem
 from verifiers import UnknownVerifierError, get_verifier
 
 
@@ -36,7 +36,7 @@ def test_math_row_takes_the_last_boxed_answer_with_nested_braces():
         }
     )
     assert p.answer == "\\frac{1}{2}" and p.metadata["format"] == "math"
-    assert p.solution.endswith("$\\boxed{\\frac{1}{2}}$.")
+    assert p.solution is not None and p.solution.endswith("$\\boxed{\\frac{1}{2}}$.")
     assert p.metadata["level"] == "Level 1" and p.metadata["type"] == "Algebra"
 
 
@@ -74,6 +74,7 @@ def test_bundled_sample_mixes_formats_and_every_example_scores_correct():
     except UnknownVerifierError:
         pytest.skip("the `math` verifier (branch mathverify) is not installed")
     env = m1env.make("m1env/MathDataset-v0").unwrapped
+    assert isinstance(env, MathDatasetEnv)
     for i in range(70):
         _, info = env.reset(options={"index": i})
         task = m1env.Task.from_dict(info["task"])
@@ -112,6 +113,7 @@ def test_skip_bad_rows_counts_them_and_keeps_the_rest(tmp_path):
     assert [s.split(":")[0] for s in loaded.skipped] == ["row 3", "row 4"]
     with pytest.warns(UserWarning, match="skipped 2 bad rows"):
         env = m1env.make("m1env/MathDataset-v0", path=str(path), skip_bad_rows=True).unwrapped
+    assert isinstance(env, MathDatasetEnv)
     assert env.skipped_rows == loaded.skipped and env.source.size == 2
     only_bad = _write_jsonl(tmp_path / "bad.jsonl", ["nope"])
     with pytest.raises(m1env.TaskError, match="no usable rows; first error: row 1"):

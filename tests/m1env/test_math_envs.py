@@ -24,7 +24,7 @@ from sympy.parsing.sympy_parser import (
 
 import m1env
 from m1env.cli.demo import corrupt
-from m1env.envs.math import load_family
+from m1env.envs.math import MathEnv, load_family
 from m1env.envs.math.arithmetic import ArithmeticConfig
 from m1env.envs.math.fractions import FractionsConfig
 from m1env.envs.math.linear import LinearConfig
@@ -108,7 +108,7 @@ def test_fraction_answers_equal_an_independent_evaluation():
 
 def test_linear_solutions_satisfy_the_written_equations():
     fam = load_family("linear")
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for d in DIFFICULTIES:
         for i in range(15):
             p = fam.generate(3, i, d)
@@ -116,7 +116,9 @@ def test_linear_solutions_satisfy_the_written_equations():
             text = _math(p.question)
             if p.metadata["kind"] == "system":
                 x0, y0 = (int(v) for v in p.answer.strip("()").split(","))
-                text = re.search(r"\\begin\{cases\}(.*)\\end\{cases\}", p.question).group(0)
+                cases = re.search(r"\\begin\{cases\}(.*)\\end\{cases\}", p.question)
+                assert cases is not None
+                text = cases.group(0)
                 body = text.replace("\\begin{cases}", "").replace("\\end{cases}", "")
                 equations = body.split("\\\\")
                 x, y = sympy.symbols("x y")
@@ -145,12 +147,12 @@ def test_quadratic_roots_are_the_written_equations_roots():
 
 def test_word_problem_answers_are_whole_numbers_matching_their_solution():
     fam = load_family("word_problems")
-    templates = Counter()
+    templates: Counter[str] = Counter()
     for d in DIFFICULTIES:
         for i in range(30):
             p = fam.generate(5, i, d)
             templates[p.metadata["template"]] += 1
-            assert int(p.answer) >= 0 and last_boxed(p.solution) == p.answer
+            assert int(p.answer) >= 0 and last_boxed(p.solution or "") == p.answer
             assert "$" not in re.sub(r"\$[^$]*\$", "", p.question), "stray $ in the question"
     assert len(templates) == len(WordProblemConfig().templates)
 
@@ -212,13 +214,21 @@ def test_mixture_is_deterministic_and_follows_the_weights():
         assert abs(counts[family] / 400 - weight) < 0.07, counts
     only = MixtureGenerator({"quadratic": 1.0, "linear": 0})
     assert {only(0, i, 5).metadata["family"] for i in range(50)} == {"quadratic"}
-    for bad in ({}, {"calculus": 1.0}, {"linear": -1}, {"linear": 0}, {"linear": float("nan")}):
+    bad_weights: list[dict[str, float]] = [
+        {},
+        {"calculus": 1.0},
+        {"linear": -1},
+        {"linear": 0},
+        {"linear": float("nan")},
+    ]
+    for bad in bad_weights:
         with pytest.raises(ValueError):
             MixtureGenerator(bad)
 
 
 def test_envs_ask_for_and_format_boxed_answers():
     env = m1env.make("m1env/Math-v0").unwrapped
+    assert isinstance(env, MathEnv)
     obs, info = env.reset(seed=0)
     assert "\\boxed{}" in obs
     assert env.format_answer("-2, 3") == "The final answer is $\\boxed{-2, 3}$."
@@ -233,6 +243,7 @@ def test_worked_solutions_score_correct_and_corruptions_incorrect(math_verifier)
         for d in DIFFICULTIES:
             for i in range(4):
                 p = fam.generate(9, i, d)
+                assert p.solution is not None
                 good = math_verifier.check(p.solution, p.answer)
                 assert good.status == "correct", (family, p.solution, good.reason)
                 for n in (0, 1):
