@@ -170,7 +170,7 @@ def summarize(items: list[DemoItem]) -> dict[str, dict[str, dict[str, float]]]:
 
 def _print_table(table: dict[str, dict[str, dict[str, float]]], wall: float) -> None:
     head = f"{'source':<16}{'n':>4} | {'gold: ok':>8} {'wrong':>5} {'err':>4} {'acc':>7}"
-    head += f" | {'corrupted: ok':>13} {'wrong':>5} {'err':>4} {'acc':>7} | {'verify s':>8}"
+    head += f" | {'corrupted: ok':>13} {'wrong':>5} {'err':>4} {'acc':>7} | {'ms/resp':>8}"
     print(head)
     print("-" * len(head))
     totals: dict[str, dict[str, float]] = {
@@ -190,9 +190,9 @@ def _print_table(table: dict[str, dict[str, dict[str, float]]], wall: float) -> 
             f"{source:<16}{int(g['n']):>4} | {int(g['correct']):>8} {int(g['incorrect']):>5} "
             f"{int(g['error']):>4} {g['accuracy']:>7.1%} | {int(c['correct']):>13} "
             f"{int(c['incorrect']):>5} {int(c['error']):>4} {c['accuracy']:>7.1%} | "
-            f"{g['seconds'] + c['seconds']:>8.2f}"
+            f"{1000 * (g['seconds'] + c['seconds']) / max(1, g['n'] + c['n']):>8.2f}"
         )
-    print(f"wall time {wall:.2f}s")
+    print(f"wall time {wall:.2f}s (ms/resp: mean verification latency, worker start-up included)")
 
 
 def run(args: argparse.Namespace) -> int:
