@@ -109,19 +109,25 @@ def corrupt(response: str, index: int) -> tuple[str, str]:
     return response[:start] + f"\\boxed{{{wrong}}}" + response[end:], "off by one"
 
 
+def _task_env(env: Any) -> Any:
+    from m1env import TaskEnv
+
+    if not isinstance(env, TaskEnv):
+        raise SystemExit(f"m1env demo: {type(env).__name__} is not an m1env TaskEnv")
+    return env
+
+
 def build_items(per_family: int, seed: int, dataset: str | None = None) -> list[DemoItem]:
     import m1env
 
     items: list[DemoItem] = []
     kwargs = {"path": dataset} if dataset else {}
-    sample = m1env.make(DATASET_ENV, **kwargs).unwrapped
-    assert isinstance(sample, m1env.TaskEnv)
+    sample = _task_env(m1env.make(DATASET_ENV, **kwargs).unwrapped)
     jobs: list[tuple[m1env.TaskEnv, str, dict[str, Any]]] = []
     size = sample.source.size or 0
     jobs += [(sample, sample.source.name, {"index": i}) for i in range(size)]
     for env_id in FAMILY_ENVS:
-        env = m1env.make(env_id, seed=seed).unwrapped
-        assert isinstance(env, m1env.TaskEnv)
+        env = _task_env(m1env.make(env_id, seed=seed).unwrapped)
         jobs += [
             (env, env.source.name, {"index": i, "difficulty": 1 + i % 10})
             for i in range(per_family)
@@ -154,7 +160,8 @@ def summarize(items: list[DemoItem]) -> dict[str, dict[str, dict[str, float]]]:
     """source -> kind -> {n, correct, incorrect, error, accuracy, seconds}."""
     table: dict[str, dict[str, dict[str, float]]] = {}
     for item in items:
-        assert item.result is not None
+        if item.result is None:
+            raise ValueError(f"item of {item.source} was never scored")
         row = table.setdefault(item.source, {})
         cell = row.setdefault(
             item.kind, {"n": 0, "correct": 0, "incorrect": 0, "error": 0, "seconds": 0.0}
