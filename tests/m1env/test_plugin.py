@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -41,8 +42,11 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @needs_plugin
 def test_plugin_is_listed_by_the_cli():
+    # The installed console script when there is one (what a user runs), else the module.
+    script = shutil.which("m1env", path=os.path.dirname(sys.executable))
+    command = [script] if script else [sys.executable, "-m", "m1env.cli"]
     done = subprocess.run(
-        [sys.executable, "-m", "m1env.cli", "envs", "--json"],
+        [*command, "envs", "--json"],
         capture_output=True,
         text=True,
         timeout=60,
