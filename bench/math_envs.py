@@ -14,6 +14,7 @@ import argparse
 import time
 
 from m1env.data import MATH_SAMPLE
+from m1env.sources import Generator
 from m1env.envs.math import load_family
 from m1env.envs.math.dataset import load_dataset
 from m1env.envs.math.mixture import MixtureGenerator
@@ -28,7 +29,9 @@ def main() -> None:
     n = parser.parse_args().n
     verifier = MathVerifier()
     print(f"{'family':<14} {'generate/s':>11} {'score/s':>9} {'correct':>8}")
-    generators = [(name, load_family(name).generate) for name in FAMILIES]
+    generators: list[tuple[str, Generator]] = [
+        (name, load_family(name).generate) for name in FAMILIES
+    ]
     generators.append(("mixture", MixtureGenerator()))
     for name, generate in generators:
         start = time.perf_counter()
