@@ -18,6 +18,7 @@ COMMANDS = [
     "m1env.cli.db",
     "m1env.cli.grm",
     "m1env.cli.policy",
+    "m1env.cli.demo",
 ]
 
 
