@@ -182,7 +182,11 @@ def test_parser_is_a_whitelist_not_eval():
     ("answer", "reference", "expected"),
     [
         ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}, \\frac{1-\\sqrt5}{2}", "correct"),
-        ("x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}", "\\frac{-b+\\sqrt{b^2-4ac}}{2a}, \\frac{-b-\\sqrt{b^2-4ac}}{2a}", "correct"),
+        (
+            "x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}",
+            "\\frac{-b+\\sqrt{b^2-4ac}}{2a}, \\frac{-b-\\sqrt{b^2-4ac}}{2a}",
+            "correct",
+        ),
         ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}", "incorrect"),
         ("0.\\overline{3}", "\\frac13", "correct"),
         ("0.1\\overline{6}", "\\frac16", "correct"),
