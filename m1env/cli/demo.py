@@ -9,7 +9,8 @@ task two responses with the ``math`` verifier through the worker pool:
   off-by-one edit inside the final ``\\boxed{}`` for even items, the response cut off
   before its final answer for odd items -- expected incorrect.
 
-Every scored response is written as a JSON line to ``<out>/episodes.jsonl`` (task,
+Every scored response is recorded in the episode store (``<out>/m1env.db`` unless
+``--db`` names another) and written as a JSON line to ``<out>/episodes.jsonl`` (task,
 response, Score, seconds) with a ``summary.json`` beside it, and a table per source
 goes to stdout. The exit status is 1 when a gold response is not correct, a
 corrupted one is correct, or a verification errors.
@@ -56,6 +57,9 @@ def register(subparsers: Any) -> None:
         "--out", default=None, help="output folder (default runs/demo/<UTC timestamp>)"
     )
     parser.add_argument("--dataset", default=None, help="dataset file instead of the sample set")
+    parser.add_argument(
+        "--db", default=None, help="episode store URL (default: a SQLite file in the output folder)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -156,6 +160,21 @@ def _score(item: DemoItem) -> DemoItem:
     return item
 
 
+def _store(items: list[DemoItem], url: str, run_id: str) -> None:
+    from m1env.store import EpisodeStore
+    from verifiers import Score
+
+    store = EpisodeStore(url)
+    for item in items:
+        result = item.result or {}
+        task = {k: v for k, v in item.task.items() if k != "corruption"}
+        score = Score(result["score"], result["status"], result["reason"])
+        store.record_episode(
+            task, item.response, score, run_id=run_id, policy=item.kind, verifier="math",
+            latency_s=result["seconds"], metadata={"source": item.source},
+        )  # fmt: skip
+
+
 def summarize(items: list[DemoItem]) -> dict[str, dict[str, dict[str, float]]]:
     """source -> kind -> {n, correct, incorrect, error, accuracy, seconds}."""
     table: dict[str, dict[str, dict[str, float]]] = {}
@@ -220,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         set_default_pool(previous)
         pool.close()
     wall = time.perf_counter() - started
+    _store(scored, args.db or f"sqlite:///{(out / 'm1env.db').resolve()}", out.name)
     with (out / "episodes.jsonl").open("w", encoding="utf-8") as handle:
         for item in scored:
             record = {"source": item.source, "kind": item.kind, "task": item.task}
@@ -234,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
         f"with {args.jobs} worker(s)\n"
     )
     _print_table(table, wall)
-    print(f"episodes: {out / 'episodes.jsonl'}\nsummary:  {out / 'summary.json'}")
+    print(f"episodes: {out / 'episodes.jsonl'} (and the episode store {out / 'm1env.db'})")
+    print(f"summary:  {out / 'summary.json'}")
     ok = all(
         row["gold"]["correct"] == row["gold"]["n"]
         and row["corrupted"]["correct"] == 0
