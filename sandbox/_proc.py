@@ -10,7 +10,6 @@ comes from ``wait4`` (CPU time and peak RSS of the whole waited-for tree).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import resource

@@ -45,7 +45,7 @@ import shutil
 import subprocess
 from typing import Any, ClassVar
 
-from .._local import LocalWorkdirs, sandbox_ids, scrubbed_env
+from .._local import LocalWorkdirs, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager, JobCgroup
@@ -180,6 +180,8 @@ class BwrapBackend(Backend):
                     processes=nproc,
                 )
                 _drop(ids)
+                # After the uid change: changing credentials clears the death signal.
+                set_pdeathsig()
 
             def kill(pid: int) -> None:
                 kill_group(pid)

@@ -81,7 +81,6 @@ class ProcessBackend(Backend):
         nproc = limits.processes * self.limiter.max_jobs if ids else None
 
         def preexec() -> None:
-            set_pdeathsig()
             set_rlimits(
                 cpu_s=limits.cpu_s,
                 address_space=limits.memory_bytes,
@@ -93,6 +92,8 @@ class ProcessBackend(Backend):
                 os.setgroups([])
                 os.setgid(ids[1])
                 os.setuid(ids[0])
+            # After the uid change: changing credentials clears the death signal.
+            set_pdeathsig()
 
         workdir = self.workdirs.create(step)
         try:

@@ -74,7 +74,9 @@ class Host:
     def processes(self) -> list[str]:
         me = str(os.getpid())
         token = self.token.encode()
-        return [p for p in os.listdir("/proc") if p.isdigit() and p != me and _environ_has(p, token)]
+        return [
+            p for p in os.listdir("/proc") if p.isdigit() and p != me and _environ_has(p, token)
+        ]
 
     def leftover_jobs(self) -> list[str]:
         prefix = f"job-{os.getpid()}-"

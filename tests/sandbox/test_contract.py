@@ -54,7 +54,7 @@ def test_request_needs_exactly_one_of_language_or_command() -> None:
     with pytest.raises(ConfigError):
         ExecRequest(language="python3")
     with pytest.raises(ConfigError, match="argv"):
-        ExecRequest(command="/bin/true")  # type: ignore[arg-type]
+        ExecRequest(command="/bin/true")
     with pytest.raises(ConfigError):
         ExecRequest(command=[])
 
