@@ -97,9 +97,12 @@ class Host:
             time.sleep(0.05)
         assert procs == [], f"job processes still running: {procs}"
         assert self.leftover_jobs() == []
-        leftover = getattr(self.backend, "leftover_containers", None)
-        if leftover is not None:
-            assert leftover(self.token) == []
+        unpooled = getattr(self.backend, "unpooled_containers", None)
+        if unpooled is not None:
+            # auto_remove runs just after the container exits: allow it a moment.
+            while (left := unpooled()) and time.monotonic() < deadline + 5:
+                time.sleep(0.1)
+            assert left == [], f"containers left behind: {left}"
 
 
 @pytest.fixture
