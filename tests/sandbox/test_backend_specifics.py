@@ -53,7 +53,7 @@ def test_bwrap_memory_peak_and_pid_refusals_are_reported() -> None:
         ExecRequest(
             command=["/bin/sh", "-c", "for i in 1 2 3 4 5 6; do sleep 1 & done; wait"],
             limits=Limits(processes=3),
-        )  # fmt: skip
+        )
     )
     assert any("fork(s) refused" in m for m in res.messages)
 
