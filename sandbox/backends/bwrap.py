@@ -166,7 +166,10 @@ class BwrapBackend(Backend):
         try:
             join_fds = cgroup.join_fds() if cgroup else []
             fallback = cgroup is None
-            nproc = limits.processes * self.limiter.max_jobs + 4 if fallback else None
+            # RLIMIT_NPROC counts every process of the host uid, zombies included; where
+            # PID 1 reaps orphaned bwrap inits lazily (as on this CI VM) they linger a
+            # while, so the fallback leaves generous headroom above the job's own count.
+            nproc = (limits.processes + 4) * self.limiter.max_jobs + 256 if fallback else None
 
             def preexec() -> None:
                 pid = str(os.getpid()).encode()
