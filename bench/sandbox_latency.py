@@ -4,15 +4,15 @@ Workloads:
   py-hello      ExecRequest(language="python3", source="print('hello')")
   c++-compile   compile + run a C++ hello-world (a fresh compile every job)
   c++-run       run an already compiled C++ program (Program.run, the verifier's loop)
-Floors (no sandbox, same machine, measured in the same run):
-  bare python   /usr/bin/python3 -c pass        (the floor for py-hello)
-  bare c++      g++ -O2 + ./main in a temp dir  (the floor for c++-compile)
-  bare exec     ./main of a compiled hello      (the floor for c++-run)
+Floors (no sandbox, same machine, same run):
+  bare          /usr/bin/python3 -c pass; g++ -O2 + ./main in a fresh dir; ./main
 
-Each workload runs with 1 and with 2 concurrent jobs (threads calling the backend);
-latency is per job, throughput is jobs / wall time of the batch.  For docker, "paced"
-rows measure a job arriving when the warm pool is full (latency), the others
-back-to-back (throughput is then bounded by how fast dockerd starts containers).
+The machine is shared, so contenders are interleaved: every round runs one batch
+(``conc`` jobs at once) of each contender in a shuffled order, and load spikes hit
+all of them alike.  Latency is per job; jobs/s is jobs / summed batch wall time.
+For docker the pool refills while the other contenders run (a job finds a warm
+container); the "docker b2b" rows run docker alone, back to back, which measures the
+sustained rate at which dockerd can start containers.
 
     .venv/bin/python bench/sandbox_latency.py [--backends bwrap,docker,process] [--quick]
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -36,6 +37,8 @@ from sandbox import ExecRequest
 
 CPP = '#include <cstdio>\nint main() { std::puts("hello"); return 0; }\n'
 PY = "print('hello')"
+WORKLOADS = ("py-hello", "c++-compile", "c++-run")
+Job = Callable[[], object]
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -43,28 +46,19 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))]
 
 
-def measure(fn: Callable[[], object], n: int, conc: int) -> tuple[list[float], float]:
-    def one() -> float:
-        t = time.perf_counter()
-        fn()
-        return time.perf_counter() - t
-
-    fn()  # warm-up (imports, page cache, pools)
-    start = time.perf_counter()
-    if conc == 1:
-        lat = [one() for _ in range(n)]
-    else:
-        with ThreadPoolExecutor(conc) as pool:
-            lat = list(pool.map(lambda _: one(), range(n)))
-    return lat, n / (time.perf_counter() - start)
+def timed(fn: Job) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
-def bare_python() -> None:
-    subprocess.run(["/usr/bin/python3", "-c", "pass"], check=True)
+def batch(pool: ThreadPoolExecutor, fn: Job, conc: int) -> tuple[list[float], float]:
+    t = time.perf_counter()
+    lat = list(pool.map(lambda _: timed(fn), range(conc)))
+    return lat, time.perf_counter() - t
 
 
-def make_bare_cpp() -> tuple[Callable[[], None], Callable[[], None], str]:
-    tmp = tempfile.mkdtemp(prefix="m1env-bench-")
+def bare_jobs(tmp: str) -> dict[str, Job]:
     with open(os.path.join(tmp, "main.cpp"), "w") as fh:
         fh.write(CPP)
     subprocess.run(["/usr/bin/g++", "-O2", "-o", "main", "main.cpp"], cwd=tmp, check=True)
@@ -78,13 +72,16 @@ def make_bare_cpp() -> tuple[Callable[[], None], Callable[[], None], str]:
         subprocess.run(["./main"], cwd=d, check=True, capture_output=True)
         shutil.rmtree(d)
 
-    def run_only() -> None:
-        subprocess.run([os.path.join(tmp, "main")], check=True, capture_output=True)
+    return {
+        "py-hello": partial(subprocess.run, ["/usr/bin/python3", "-c", "pass"], check=True),
+        "c++-compile": compile_and_run,
+        "c++-run": partial(
+            subprocess.run, [os.path.join(tmp, "main")], check=True, capture_output=True
+        ),
+    }
 
-    return compile_and_run, run_only, tmp
 
-
-def checked(fn: Callable[[], sandbox.ExecResult]) -> Callable[[], object]:
+def checked(fn: Callable[[], sandbox.ExecResult]) -> Job:
     def call() -> object:
         res = fn()
         if res.verdict != "ok" or "hello" not in res.stdout:
@@ -94,6 +91,49 @@ def checked(fn: Callable[[], sandbox.ExecResult]) -> Callable[[], object]:
     return call
 
 
+def backend_jobs(backend: sandbox.Backend) -> dict[str, Job]:
+    prog = backend.prepare(ExecRequest(language="c++", source=CPP))
+    return {
+        "py-hello": checked(partial(backend.run, ExecRequest(language="python3", source=PY))),
+        "c++-compile": checked(partial(backend.run, ExecRequest(language="c++", source=CPP))),
+        "c++-run": checked(prog.run),
+    }
+
+
+Row = tuple[str, str, str, int, list[float], float]  # group, name, work, conc, lat, jobs/s
+
+
+def interleave(
+    pool: ThreadPoolExecutor,
+    contenders: dict[str, dict[str, Job]],
+    work: str,
+    conc: int,
+    rounds: int,
+    rng: random.Random,
+    before_round: Callable[[], None] | None = None,
+) -> dict[str, tuple[list[float], float]]:
+    lat: dict[str, list[float]] = {name: [] for name in contenders}
+    wall = dict.fromkeys(contenders, 0.0)
+    for name in contenders:  # warm-up
+        contenders[name][work]()
+    for _ in range(rounds):
+        if before_round is not None:
+            before_round()
+        order = list(contenders)
+        rng.shuffle(order)
+        for name in order:
+            got, took = batch(pool, contenders[name][work], conc)
+            lat[name] += got
+            wall[name] += took
+    return {name: (lat[name], len(lat[name]) / wall[name]) for name in contenders}
+
+
+def fill_pool(docker: sandbox.Backend) -> None:
+    """Wait until the docker pool holds warm containers for both job shapes."""
+    docker.prewarm()  # type: ignore[attr-defined]
+    docker.prewarm(sandbox.COMPILE_LIMITS)  # type: ignore[attr-defined]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -101,70 +141,72 @@ def main() -> None:
     ap.add_argument("--backends", default="bwrap,docker,process")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = ap.parse_args()
-    n_py, n_cc = (20, 4) if args.quick else (60, 12)
+    rounds = {"py-hello": 40, "c++-compile": 8, "c++-run": 40}
+    if args.quick:
+        rounds = {k: max(3, v // 4) for k, v in rounds.items()}
     warnings.simplefilter("ignore", RuntimeWarning)  # the process backend's warning
     load0 = os.getloadavg()
-    rows: list[tuple[str, str, int, int, list[float], float, str]] = []
-
-    bare_cc, bare_run, tmp = make_bare_cpp()
-    floors: dict[str, float] = {}
-    for conc in (1, 2):
-        bare: list[tuple[str, Callable[[], object], int]] = [
-            ("py-hello", bare_python, n_py),
-            ("c++-compile", bare_cc, n_cc),
-            ("c++-run", bare_run, n_py),
-        ]
-        for label, bfn, n in bare:
-            lat, thr = measure(bfn, n, conc)
-            floors.setdefault(f"{label}/{conc}", statistics.median(lat))
-            rows.append(("bare", label, conc, n, lat, thr, label))
-    shutil.rmtree(tmp)
-
+    tmp = tempfile.mkdtemp(prefix="m1env-bench-")
+    bare = bare_jobs(tmp)
+    local: dict[str, dict[str, Job]] = {"bare": bare}
+    backends: dict[str, sandbox.Backend] = {}
     available = sandbox.available_backends()
     for name in args.backends.split(","):
         ok, why = available[name]
         if not ok:
             print(f"skip {name}: {why}")
             continue
-        backend = sandbox.get_backend(name)
-        prog = backend.prepare(ExecRequest(language="c++", source=CPP))
-        py_req = ExecRequest(language="python3", source=PY)
-        cc_req = ExecRequest(language="c++", source=CPP)
-        work: list[tuple[str, Callable[[], object], int]] = [
-            ("py-hello", checked(partial(backend.run, py_req)), n_py),
-            ("c++-compile", checked(partial(backend.run, cc_req)), n_cc),
-            ("c++-run", checked(prog.run), n_py),
-        ]
-        if name == "docker":
-            prewarm = backend.prewarm  # type: ignore[attr-defined]
-            for label, fn, n in work:
-                lat = []
-                for _ in range(min(n, 20)):
-                    prewarm()
-                    if label == "c++-compile":
-                        prewarm(sandbox.COMPILE_LIMITS)
-                    t = time.perf_counter()
-                    fn()
-                    lat.append(time.perf_counter() - t)
-                rows.append((f"{name} paced", label, 1, len(lat), lat, float("nan"), label))
-        for conc in (1, 2):
-            for label, fn, n in work:
-                lat, thr = measure(fn, n, conc)
-                rows.append((name, label, conc, n, lat, thr, label))
-        backend.close()
+        backends[name] = sandbox.get_backend(name)
+        if name != "docker":
+            local[name] = backend_jobs(backends[name])
 
+    rows: list[Row] = []
+    rng = random.Random(0)
+    for conc in (1, 2):
+        with ThreadPoolExecutor(conc) as pool:
+            for work in WORKLOADS:
+                for name, (lat, thr) in interleave(
+                    pool, local, work, conc, rounds[work], rng
+                ).items():
+                    rows.append(("local", name, work, conc, lat, thr))
+            if "docker" not in backends:
+                continue
+            docker = backends["docker"]
+            fill = partial(fill_pool, docker)
+            paired = {"bare": bare, "docker": backend_jobs(docker)}
+            for work in WORKLOADS:
+                got = interleave(pool, paired, work, conc, rounds[work], rng, before_round=fill)
+                for name, (lat, thr) in got.items():
+                    rows.append(("docker", name, work, conc, lat, thr))
+                b2b: list[float] = []
+                took = 0.0
+                for _ in range(rounds[work]):
+                    b_lat, b_wall = batch(pool, paired["docker"][work], conc)
+                    b2b += b_lat
+                    took += b_wall
+                rows.append(("docker", "docker b2b", work, conc, b2b, len(b2b) / took))
+    for backend in backends.values():
+        backend.close()
+    shutil.rmtree(tmp)
+
+    floors = {(g, w, c): statistics.median(lat) for g, n, w, c, lat, _ in rows if n == "bare"}
     print(f"\nload average before: {load0[0]:.2f} {load0[1]:.2f}; after: "
           f"{os.getloadavg()[0]:.2f}; CPUs: {os.cpu_count()}; sandbox job cap: "
           f"{sandbox.get_limiter().max_jobs}\n")  # fmt: skip
-    head = f"{'backend':<14} {'workload':<12} {'conc':>4} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'jobs/s':>7} {'p50/floor':>9}"
-    print(head)
-    print("-" * len(head))
-    for backend_name, label, conc, n, lat, thr, floor_key in rows:
-        p50 = statistics.median(lat)
-        floor = floors[f"{floor_key}/{conc}"]
-        thr_s = "-" if thr != thr else f"{thr:.1f}"
-        print(f"{backend_name:<14} {label:<12} {conc:>4} {n:>4} {p50 * 1e3:>8.1f} "
-              f"{pct(lat, 99) * 1e3:>8.1f} {thr_s:>7} {p50 / floor:>8.2f}x")  # fmt: skip
+    head = (f"{'backend':<11} {'workload':<12} {'conc':>4} {'jobs':>4} {'p50 ms':>8} "
+            f"{'p99 ms':>8} {'jobs/s':>7} {'p50/bare':>8}")  # fmt: skip
+    for group, title in (("local", "bare / bwrap / process, interleaved"),
+                         ("docker", "docker: pool refilled before each round, bare interleaved; "
+                                    "b2b = back to back")):  # fmt: skip
+        print(f"{title}\n{head}\n{'-' * len(head)}")
+        for g, name, work, conc, jobs, thr in sorted(rows, key=lambda r: (r[2], r[3])):
+            if g != group:
+                continue
+            p50 = statistics.median(jobs)
+            print(f"{name:<11} {work:<12} {conc:>4} {len(jobs):>4} {p50 * 1e3:>8.1f} "
+                  f"{pct(jobs, 99) * 1e3:>8.1f} {thr:>7.1f} "
+                  f"{p50 / floors[(g, work, conc)]:>7.2f}x")  # fmt: skip
+        print()
 
 
 if __name__ == "__main__":

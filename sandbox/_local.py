@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from ._proc import SPAWN_LOCK
 from .backend import MAX_COLLECT_BYTES, Step
 from .errors import ConfigError, SandboxInternalError
 from .paths import read_back, write_tree
@@ -138,7 +139,8 @@ class LocalWorkdirs:
         try:
             if self.ids:
                 os.chown(path, *self.ids)
-            write_tree(path, step.files, self.ids)
+            with SPAWN_LOCK:
+                write_tree(path, step.files, self.ids)
         except BaseException:
             _rmtree(path)
             raise

@@ -16,11 +16,18 @@ import resource
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "execute", "kill_group", "set_rlimits"]
+__all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "set_rlimits"]
+
+#: Held while job files are open for writing and while a child is between fork and
+#: exec.  A child forked by another thread inherits (until its exec) any fd open at
+#: that moment; if that fd is a job's executable opened for writing, exec'ing it fails
+#: with ETXTBSY ("Text file busy") -- a spurious runtime error under concurrency.
+SPAWN_LOCK = threading.Lock()
 
 _CHUNK = 1 << 16
 
@@ -68,6 +75,28 @@ def _nonblock_write(fd: int, data: memoryview) -> int:
         return 0
 
 
+def _spawn(
+    argv: Sequence[str],
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: bytes,
+    preexec_fn: Callable[[], None] | None,
+    pass_fds: Sequence[int],
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=dict(env),
+        close_fds=True,
+        pass_fds=tuple(pass_fds),
+        start_new_session=True,
+        preexec_fn=preexec_fn,
+    )
+
+
 def execute(
     argv: Sequence[str],
     *,
@@ -82,18 +111,8 @@ def execute(
 ) -> Outcome:
     """Run ``argv``; ``kill(pid)`` must kill the whole tree started from ``pid``."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=dict(env),
-        close_fds=True,
-        pass_fds=tuple(pass_fds),
-        start_new_session=True,
-        preexec_fn=preexec_fn,
-    )
+    with SPAWN_LOCK:  # Popen returns once the child has exec'd (or failed to)
+        proc = _spawn(argv, cwd, env, stdin, preexec_fn, pass_fds)
     deadline = start + wall_s
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()

@@ -96,3 +96,17 @@ def test_module_level_run_uses_auto_detected_backend() -> None:
     res = sandbox.run(ExecRequest(language="python3", source="print(6*7)"))
     assert res.verdict == "ok" and res.stdout == "42\n"
     assert res.backend == sandbox.choose_backend_name()[0]
+
+
+def test_concurrent_runs_of_a_compiled_program_never_hit_text_file_busy(
+    any_backend: Backend,
+) -> None:
+    # Another thread's fork inheriting a just-written executable's fd made exec fail
+    # with ETXTBSY; files are now written and children forked under one lock.
+    from concurrent.futures import ThreadPoolExecutor
+
+    program = any_backend.prepare(ExecRequest(language="c", source=C_SUM))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: program.run(stdin=f"{i} 1"), range(40)))
+    assert [r.verdict for r in results] == ["ok"] * 40
+    assert [r.stdout for r in results] == [f"{i + 1}\n" for i in range(40)]
