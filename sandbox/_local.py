@@ -14,6 +14,7 @@ Work dirs left by a dead worker are removed when a backend starts.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import os
@@ -29,15 +30,62 @@ from .backend import MAX_COLLECT_BYTES, Step
 from .errors import ConfigError, SandboxInternalError
 from .paths import read_back, write_tree
 
-__all__ = ["LocalWorkdirs", "sandbox_ids", "scrubbed_env", "set_pdeathsig"]
+__all__ = ["LocalWorkdirs", "fork_reaper", "sandbox_ids", "scrubbed_env", "set_pdeathsig"]
 
 _counter = itertools.count()
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _prctl: Any
+_close_range: Any
 try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _prctl = _libc.prctl
+    _close_range = getattr(_libc, "close_range", None)
 except (OSError, AttributeError):  # pragma: no cover - non-glibc hosts
-    _prctl = None
+    _prctl = _close_range = None
+
+
+def fork_reaper() -> None:
+    """In a child before exec: fork; the new child returns (and goes on to exec), this
+    process stays behind as a child subreaper, reaps every descendant that is orphaned
+    to it, and exits with the exec'd child's status (128+N for signal N).
+
+    Used in front of bubblewrap, whose monitor exits without reaping the namespace's
+    init: without a subreaper that init becomes a zombie of host PID 1, which on some
+    hosts (this CI VM) reaps lazily, so zombies of the job user pile up, eat its
+    RLIMIT_NPROC and pid space.
+    """
+    if _prctl is None:
+        return
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    child = os.fork()
+    if child == 0:
+        set_pdeathsig()
+        return
+    # The reaper holds none of the job's pipes (the host waits for their EOF) and none
+    # of Popen's fds (its error pipe must close when the real child execs).
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if _close_range is not None:
+        _close_range(3, 0xFFFFFFFF, 0)
+    else:  # pragma: no cover - glibc < 2.34
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) > 2:
+                with contextlib.suppress(OSError):
+                    os.close(int(name))
+    code = 1
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            code = code if code >= 0 else 128 - code
+    os._exit(code)
 
 
 def set_pdeathsig() -> None:

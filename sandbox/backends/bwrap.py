@@ -45,7 +45,7 @@ import shutil
 import subprocess
 from typing import Any, ClassVar
 
-from .._local import LocalWorkdirs, sandbox_ids, scrubbed_env, set_pdeathsig
+from .._local import LocalWorkdirs, fork_reaper, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager, JobCgroup
@@ -185,11 +185,14 @@ class BwrapBackend(Backend):
                 _drop(ids)
                 # After the uid change: changing credentials clears the death signal.
                 set_pdeathsig()
+                fork_reaper()
 
             def kill(pid: int) -> None:
-                kill_group(pid)
+                # ``pid`` is the reaper: spare it so that it reaps what dies, then exits.
                 if cgroup is not None:
-                    cgroup.kill_all()
+                    cgroup.kill_all(spare=pid)
+                else:
+                    kill_group(pid)
 
             workdir = self.workdirs.create(step)
             out = execute(
