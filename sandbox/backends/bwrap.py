@@ -5,8 +5,10 @@ namespaces (``--unshare-all``, ``--disable-userns``), a new session, and
 ``--die-with-parent``.  The root is an empty tmpfs, remounted read-only, holding
 read-only binds of ``/usr`` (and the ``/bin``, ``/lib*``, ``/sbin`` links or dirs),
 the dynamic-loader config and ``/etc/alternatives``; a fresh ``/proc`` and minimal
-``/dev``; a private size-capped ``/tmp``; and the job's own work dir at ``/work``.
-When the worker is root, bwrap itself runs as ``nobody`` (see ``sandbox._local``).
+``/dev``; a private size-capped ``/tmp``; and the job's own work dir at ``/work`` (a
+fresh host dir on ``/dev/shm``, whose pages are charged to the job's memory cgroup,
+deleted after the job).  When the worker is root, bwrap itself runs as ``nobody``
+(see ``sandbox._local``).
 
 Protects against:
     * network egress of any kind (loopback Redis/PostgreSQL included): the network
@@ -23,18 +25,25 @@ Protects against:
       engine in ``sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
       which takes the pid namespace with it, then a sweep of the cgroup);
     * TIOCSTI terminal injection (new session, stdin/stdout are pipes, no tty);
-    * mount, ptrace of anything outside, setuid: no capabilities outside the user
-      namespace, setuid-root binaries are not honoured, no_new_privs is set;
-    * a worker killed mid-run: ``--die-with-parent`` kills the namespace, and stale
-      work dirs and cgroups are reaped when the next backend starts.
+    * mount, ptrace of anything outside, setuid: the job has no capabilities at all
+      (bounding set empty), no_new_privs is set, setuid-root binaries are not honoured,
+      uid 0 is not even mapped; host processes are invisible (own pid namespace);
+    * a worker killed mid-run: the chain worker -> reaper -> bwrap holds parent-death
+      signals end to end and ``--die-with-parent`` kills the namespace; stale work dirs
+      and cgroups are reaped when the next backend starts;
+    * zombies: a small subreaper (``sandbox._local.fork_reaper``) sits between the
+      worker and bwrap and reaps the namespace init that bwrap leaves behind.
 
 Does NOT protect against:
-    * kernel bugs reachable through the syscalls left open (there is no seccomp
-      filter beyond bubblewrap's own) -- use the ``docker`` backend with its seccomp
-      profile, or a VM, when that matters;
+    * kernel bugs reachable through the syscalls left open (no seccomp filter is
+      installed) -- use the ``docker`` backend with its seccomp profile, or a VM,
+      when that matters;
     * side channels and CPU contention with other jobs (no CPU quota, only the job
       cap of ``sandbox.limiter``);
-    * reading world-readable files under ``/usr`` (they are the toolchain).
+    * reading world-readable files under ``/usr`` (they are the toolchain);
+    * the CPU limit is whole seconds (``RLIMIT_CPU``) and is judged again from the
+      cgroup's CPU time afterwards; without cgroups, ``RLIMIT_NPROC`` counts every
+      process of the job user on the host (all concurrent jobs together).
 """
 
 from __future__ import annotations
