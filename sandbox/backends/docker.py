@@ -9,7 +9,9 @@ memory limit with no swap, ``pids_limit``, a CPU quota (``cpus``), ``cap_drop=AL
 waiting on the attached stdin for one job; it runs the job, prints one JSON result
 and exits, and the container disappears.  A container never serves two jobs, so no
 state can pass between jobs.  The pool keeps ``pool_size`` started containers per
-distinct (memory, processes, network) shape; a background thread refills it.
+distinct (memory, processes, network) shape (``M1ENV_SANDBOX_DOCKER_POOL``, default:
+the job cap); background threads refill it.  The image is ``M1ENV_SANDBOX_IMAGE``
+(default ``m1env-sandbox-base``, built by ``scripts/ci/setup-docker.sh``).
 
 Every container carries the labels ``m1env.sandbox=1`` and
 ``m1env.owner=<host>:<pid>``.  When the worker dies, the attach socket closes, the
@@ -173,7 +175,10 @@ class DockerBackend(Backend):
         self.client = _client()
         self.api = self.client.api
         self.cpus = cpus
-        self.pool_size = pool_size if pool_size is not None else self.limiter.max_jobs
+        if pool_size is None:
+            raw = os.environ.get("M1ENV_SANDBOX_DOCKER_POOL", "")
+            pool_size = int(raw) if raw.isdigit() else self.limiter.max_jobs
+        self.pool_size = pool_size
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._pools: OrderedDict[tuple[int, int, bool], deque[_Warm]] = OrderedDict()
         self._lock = threading.Lock()

@@ -401,6 +401,14 @@ def test_worker_killed_mid_run(
             worker.wait()
         for pid in host.processes():  # only on a failure: do not leak sleepers
             os.kill(int(pid), signal.SIGKILL)
+    if any_backend.name == "docker":
+        # Its job container and its warm pool go away by themselves (stdin EOF).
+        owner = f"m1env.owner={socket.gethostname()}:{worker.pid}"
+        api = any_backend.api  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 15
+        while api.containers(all=True, filters={"label": owner}) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert api.containers(all=True, filters={"label": owner}) == []
     # The dead worker's job dirs / cgroups / containers are reaped by the next backend.
     fresh = type(any_backend)()
     try:
