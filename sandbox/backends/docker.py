@@ -387,15 +387,16 @@ class DockerBackend(Backend):
             "collect_limit": MAX_COLLECT_BYTES,
         }
         payload = json.dumps(job).encode()
-        warm = self._take(_shape(limits))
-        try:
-            warm.raw.sendall(struct.pack(">Q", len(payload)) + payload)
-            deadline = time.monotonic() + limits.wall_s + _GRACE_S
-            cap = 4 * (2 * limits.output_bytes + MAX_COLLECT_BYTES)
-            out, err, finished = _read_frames(warm.raw, deadline, cap)
-        finally:
-            with contextlib.suppress(Exception):
-                warm.sock.close()
+        message = struct.pack(">Q", len(payload)) + payload
+        shape = _shape(limits)
+        warm = self._take(shape)
+        out, err, finished = self._exchange(warm, message, limits)
+        if finished and not out and not err:
+            # Not a byte came back: the pooled container had died while it waited
+            # (daemon restart, host OOM), so nothing of the job ran.  Once more, fresh.
+            self._remove(warm.id)
+            warm = self._start(shape)
+            out, err, finished = self._exchange(warm, message, limits)
         if not finished:
             self._remove(warm.id)
             return ExecResult(
@@ -415,6 +416,20 @@ class DockerBackend(Backend):
         if "exec_error" in res:
             return ExecResult(verdict="runtime_error", exit_code=127, stderr=res["exec_error"])
         return self._result(res, limits)
+
+    @staticmethod
+    def _exchange(warm: _Warm, message: bytes, limits: Limits) -> tuple[bytes, bytes, bool]:
+        try:
+            try:
+                warm.raw.sendall(message)
+            except OSError:
+                return b"", b"", True
+            deadline = time.monotonic() + limits.wall_s + _GRACE_S
+            cap = 4 * (2 * limits.output_bytes + MAX_COLLECT_BYTES)
+            return _read_frames(warm.raw, deadline, cap)
+        finally:
+            with contextlib.suppress(Exception):
+                warm.sock.close()
 
     @staticmethod
     def _result(res: dict[str, Any], limits: Limits) -> ExecResult:

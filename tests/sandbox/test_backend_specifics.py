@@ -32,6 +32,22 @@ def test_bwrap_without_cgroups_falls_back_to_rlimits_and_says_so() -> None:
     fork = "import os\nfor _ in range(200):\n    os.fork()\n"
     res = backend.run(ExecRequest(language="python3", source=fork, limits=Limits(processes=8)))
     assert res.verdict == "runtime_error" and "BlockingIOError" in res.stderr
+    res = backend.run(
+        ExecRequest(language="python3", source="while True: pass", limits=Limits(cpu_s=1))
+    )
+    assert res.verdict == "timeout" and res.cpu_s >= 0.9
+
+
+@pytest.mark.docker
+def test_docker_replaces_a_pooled_container_that_died() -> None:
+    backend = make_backend("docker")
+    backend.prewarm()  # type: ignore[attr-defined]
+    with backend._lock:  # type: ignore[attr-defined]
+        victim = next(iter(backend._pools.values()))[0]  # type: ignore[attr-defined]
+    backend.api.kill(victim.id)  # type: ignore[attr-defined]
+    time.sleep(0.5)
+    results = [backend.run(ExecRequest(language="python3", source="print(1)")) for _ in range(3)]
+    assert [r.verdict for r in results] == ["ok"] * 3
 
 
 def test_bwrap_reports_cgroup_limits_in_info() -> None:
