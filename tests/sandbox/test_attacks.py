@@ -45,7 +45,7 @@ def test_fork_bomb(any_backend: Backend, host: Host) -> None:
         except OSError:
             pass
     """
-    res = any_backend.run(py(host, src, limits=Limits(wall_s=2, cpu_s=2, processes=16)))
+    res = any_backend.run(py(host, src, limits=Limits(wall_s=1, cpu_s=1, processes=16)))
     assert res.verdict in ("timeout", "runtime_error"), res
     assert res.wall_s < 6
     host.assert_clean()
