@@ -427,3 +427,23 @@ def _workdir_bases(backend: Backend) -> list[str]:
     if cg is not None:
         bases += [cg.memory_base, cg.pids_base]
     return bases
+
+
+def test_compile_step_planting_a_symlink_as_its_artifact(any_backend: Backend, host: Host) -> None:
+    # A toolchain (or code run at compile time) that leaves a link to a host secret
+    # where the binary should be: the host must neither read it nor run anything.
+    import sandbox
+
+    evil = sandbox.Language(
+        name="test-evil-build",
+        source_file="main.sh",
+        compile=("/bin/sh", "-c", "ln -s /etc/shadow main"),
+        artifacts=("main",),
+        run=("./main",),
+    )
+    sandbox.register_language(evil, replace=True)
+    res = any_backend.run(ExecRequest(language="test-evil-build", source="x", env=host.env))
+    assert (res.stage, res.verdict) == ("compile", "runtime_error"), res
+    assert any("no regular file" in m for m in res.messages)
+    assert res.files == {}
+    host.assert_clean()
