@@ -35,7 +35,7 @@ def test_bwrap_without_cgroups_falls_back_to_rlimits_and_says_so() -> None:
     res = backend.run(
         ExecRequest(language="python3", source="while True: pass", limits=Limits(cpu_s=1))
     )
-    assert res.verdict == "timeout" and res.cpu_s >= 0.9
+    assert res.verdict == "timeout" and res.cpu_s >= 0.5
 
 
 @pytest.mark.docker
