@@ -405,12 +405,17 @@ def test_worker_killed_mid_run(
             os.kill(int(pid), signal.SIGKILL)
     if any_backend.name == "docker":
         # Its job container and its warm pool go away by themselves (stdin EOF).
-        owner = f"m1env.owner={socket.gethostname()}:{worker.pid}"
+        prefix = f"{socket.gethostname()}:{worker.pid}:"
         api = any_backend.api  # type: ignore[attr-defined]
+
+        def left() -> list[str]:
+            found = api.containers(all=True, filters={"label": "m1env.sandbox"})
+            return [c["Id"] for c in found if c["Labels"]["m1env.owner"].startswith(prefix)]
+
         deadline = time.monotonic() + 15
-        while api.containers(all=True, filters={"label": owner}) and time.monotonic() < deadline:
+        while left() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert api.containers(all=True, filters={"label": owner}) == []
+        assert left() == []
     # The dead worker's job dirs / cgroups / containers are reaped by the next backend.
     fresh = type(any_backend)()
     try:
