@@ -19,6 +19,7 @@ COMMANDS = [
     "m1env.cli.grm",
     "m1env.cli.policy",
     "m1env.cli.demo",
+    "m1env.cli.sandbox",
 ]
 
 
