@@ -22,7 +22,7 @@ import traceback
 
 
 def _record(fn_name, args):
-    namespace = {"__name__": "solution", "__file__": "solution.py"}
+    namespace: dict = {"__name__": "solution", "__file__": "solution.py"}
     try:
         with open("solution.py", encoding="utf-8") as handle:
             source = handle.read()

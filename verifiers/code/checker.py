@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import sandbox
 from sandbox import ExecRequest, Limits, Program, SandboxError
-
 from verifiers.code.extract import canonical_language
 from verifiers.code.formats import CheckerSpec
 

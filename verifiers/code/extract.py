@@ -22,8 +22,8 @@ __all__ = [
     "CodeBlock",
     "Extraction",
     "canonical_language",
-    "find_program",
     "fenced_blocks",
+    "find_program",
 ]
 
 #: Fence tags accepted for each canonical (sandbox) language name.

@@ -26,7 +26,6 @@ from typing import Any
 
 import sandbox
 from sandbox import ExecRequest, ExecResult, Limits, Program
-
 from verifiers.code.checker import Checker
 from verifiers.code.compare import compare_text, compare_values
 from verifiers.code.formats import TestCase, TestSuite

@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal
 
 from sandbox import SandboxError
-
 from verifiers.base import Verifier
 from verifiers.code.errors import CodeConfigError, ReferenceFormatError
 from verifiers.code.extract import canonical_language, find_program
@@ -204,7 +203,7 @@ def _score(run: SuiteRun, config: CodeConfig, base: dict[str, Any]) -> Score:
         reason += f": {first.note[:200]}"
     score = 0.0
     if config.mode == "fraction":
-        hidden = [o for o in outcomes if not o.group == "public"]
+        hidden = [o for o in outcomes if o.group != "public"]
         counted = hidden or outcomes
         score = sum(o.passed for o in counted) / len(counted)
     return Score.incorrect(reason, score=score, verdict=first.verdict, **details)
