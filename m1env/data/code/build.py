@@ -17,6 +17,7 @@ import json
 import random
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ stdin_problem(
     "pair-sum", "A Pair With the Sum", 4,
     "The first line holds n and t (2 <= n <= 10^5); the second n integers a_1..a_n. Print two indices i < j (1-based) with a_i + a_j = t, or -1 if there are none. Any valid pair is accepted.",
     ["4 9\n2 7 11 15\n"],
-    ["5 6\n3 3 1 5 2\n", "3 100\n1 2 3\n", "6 0\n-1 1 -2 2 0 5\n", "2 4\n2 2\n"] + [f"1000 {R.randint(0, 200)}\n{line(ints(1000, 0, 100))}\n"],
+    ["5 6\n3 3 1 5 2\n", "3 6\n3 1 4\n", "4 8\n4 1 2 7\n", "3 100\n1 2 3\n", "6 0\n-1 1 -2 2 0 5\n", "2 4\n2 2\n"] + [f"1000 {R.randint(0, 200)}\n{line(ints(1000, 0, 100))}\n"],
     "n, t = map(int, input().split())\na = list(map(int, input().split()))\nseen = {}\nfor j, x in enumerate(a):\n    if t - x in seen:\n        print(seen[t - x] + 1, j + 1)\n        break\n    seen.setdefault(x, j)\nelse:\n    print(-1)\n",
     ["n, t = map(int, input().split())\na = list(map(int, input().split()))\npos = {x: i for i, x in enumerate(a)}\nfor i, x in enumerate(a):\n    if t - x in pos:\n        print(i + 1, pos[t - x] + 1)\n        break\nelse:\n    print(-1)\n"],
     cpp='#include <cstdio>\n#include <map>\nint main(){int n;long long t;scanf("%d %lld",&n,&t);std::map<long long,int> s;for(int j=1;j<=n;j++){long long x;scanf("%lld",&x);auto it=s.find(t-x);if(it!=s.end()){printf("%d %d\\n",it->second,j);return 0;}if(!s.count(x))s[x]=j;}puts("-1");}\n',
@@ -401,6 +402,15 @@ def run_stdin(source: str, data: str, timeout: float = 10.0) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def check(checker: str, data: str, got: str | None, answer: str) -> bool:
+    if got is None:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in (("input.txt", data), ("output.txt", got), ("answer.txt", answer)):
+            Path(tmp, name).write_text(text)
+        return subprocess.run([PY, "-c", checker], cwd=tmp, capture_output=True).returncode == 0
+
+
 def run_call(source: str, fn_name: str, args: list[Any]) -> Any:
     ns: dict[str, Any] = {"__name__": "solution"}
     exec("from typing import *", ns)
@@ -419,6 +429,9 @@ def build_stdin(p: dict[str, Any]) -> dict[str, Any]:
     for wrong in p["wrong"]:
         if p["checker"] is None:
             assert any(run_stdin(wrong, d, 5.0) != o for d, o in zip(inputs, outputs, strict=True)), p["id"]
+        else:
+            got = [run_stdin(wrong, d, 5.0) for d in inputs]
+            assert not all(check(p["checker"], d, g, o) for d, g, o in zip(inputs, got, outputs, strict=True)), p["id"]
     k = len(p["examples"])
     reference: dict[str, Any] = {
         "public_tests": {"input": inputs[:k], "output": outputs[:k]},
