@@ -50,9 +50,10 @@ def py(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
-@pytest.fixture(scope="module")
-def code() -> CodeVerifier:
-    return CodeVerifier()
+@pytest.fixture(scope="module", params=["test", "problem"])
+def code(request: pytest.FixtureRequest) -> CodeVerifier:
+    """Every defence holds with one sandbox per test and with one per problem."""
+    return CodeVerifier(isolation=request.param)
 
 
 def test_the_reference_solutions_pass(code: CodeVerifier) -> None:

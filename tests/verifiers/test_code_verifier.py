@@ -155,3 +155,41 @@ def test_infrastructure_faults_are_errors(code: CodeVerifier) -> None:
     res = code.verify(py("print(3)"), ADD, backend="no-such-backend")
     assert res.status == "error" and "sandbox" in res.reason
     assert code.verify(py("print(3)"), ADD, language="cobol").status == "error"
+
+
+# -- isolation="problem": every test in one sandbox, per-test rlimits --------------------
+
+
+def test_batch_isolation_scores_like_per_test(code: CodeVerifier) -> None:
+    good = code.verify(
+        py("a, b = map(int, input().split())\nprint(a + b)"), ADD, isolation="problem"
+    )
+    assert good.status == "correct" and good.details["passed"] == 3
+    call = code.verify(py("def add(a, b):\n    return a + b"), CALL, isolation="problem")
+    assert call.status == "correct"
+    cpp = code.verify(f"```cpp\n{CPP_ADD}```", ADD, language="cpp", isolation="problem")
+    assert cpp.status == "correct"
+    almost = py("a, b = map(int, input().split())\nprint(a + b if a != 10 else 0)")
+    assert code.verify(almost, ADD, mode="fraction", isolation="problem").score == pytest.approx(
+        2 / 3
+    )
+    checked = code.verify(py("n = int(input())\nprint(1, n - 1)"), SPLIT, isolation="problem")
+    assert checked.status == "correct"
+
+
+@pytest.mark.parametrize(
+    ("program", "verdict"),
+    [
+        ("while True:\n    pass", "time_limit"),
+        ("x = bytearray(400 * 1024 * 1024)", "memory_limit"),
+        ("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)", "output_limit"),
+        ("raise SystemExit(2)", "runtime_error"),
+    ],
+)
+def test_batch_isolation_enforces_per_test_limits(
+    code: CodeVerifier, program: str, verdict: str
+) -> None:
+    res = code.verify(py(program), ADD, isolation="problem", time_limit_s=0.5, memory_mb=64)
+    assert res.status == "incorrect" and res.details["verdict"] == verdict, res
+    # Stop at the first failure: the batch did not run the remaining tests.
+    assert [t["verdict"] for t in res.details["tests"]][1:] == ["skipped", "skipped"]

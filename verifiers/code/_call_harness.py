@@ -24,7 +24,8 @@ import traceback
 def _record(fn_name, args):
     namespace: dict = {"__name__": "solution", "__file__": "solution.py"}
     try:
-        with open("solution.py", encoding="utf-8") as handle:
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "solution.py"), encoding="utf-8") as handle:
             source = handle.read()
         exec("from typing import *", namespace)
         exec(compile(source, "solution.py", "exec"), namespace)

@@ -14,6 +14,15 @@ each test from the program's stdout (:mod:`verifiers.code.compare`) or, for prob
 with many valid answers, with the problem's checker, itself run in a separate
 sandbox (:mod:`verifiers.code.checker`). The program's exit status can only fail a
 test (a non-zero exit is a runtime error), never pass one.
+
+``isolation="problem"`` trades some of that isolation for speed: all tests run in ONE
+sandbox, where a small runner (:mod:`verifiers.code._batch_runner`) starts the program
+once per test in a fresh directory with per-test rlimits (CPU, address space, file
+size) and reports each run's output. Expected outputs still never enter the sandbox
+and judging is unchanged, so a program still cannot pass a test without printing the
+right answer; what it can do is leave processes or files behind for later tests (a
+process that escapes its test's group keeps running under the batch's limits). Use
+it for trusted-enough workloads or many tiny tests; the default is one sandbox per test.
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ from verifiers.code.formats import TestCase, TestSuite
 __all__ = ["HARNESS_FILE", "RunLimits", "TestOutcome", "run_suite"]
 
 HARNESS_FILE = "_harness.py"
-_HARNESS = (Path(__file__).with_name("_call_harness.py")).read_bytes()
+_HARNESS = Path(__file__).with_name("_call_harness.py").read_bytes()
+_BATCH = Path(__file__).with_name("_batch_runner.py").read_bytes()
+_BATCH_OUT = "_batch_out.json"
 _SANDBOX_VERDICTS = {
     "timeout": "time_limit",
     "memory": "memory_limit",
@@ -173,6 +184,74 @@ def _prepare(
     return sandbox.prepare(request, backend)
 
 
+def _batch_limits(limits: Limits, n: int) -> Limits:
+    return Limits(
+        cpu_s=min(n * limits.cpu_s + 5, 3600.0),
+        wall_s=min(n * limits.wall_s + 10, 3600.0),
+        memory_mb=limits.memory_mb + 128,
+        processes=limits.processes + 8,
+        output_bytes=256 * 1024,
+        file_size_bytes=max(16 << 20, n * (limits.output_bytes + 8192) + (1 << 20)),
+    )
+
+
+def _batch_record(raw: Any) -> ExecResult:
+    if not isinstance(raw, dict) or raw.get("verdict") not in (
+        "ok",
+        "runtime_error",
+        "timeout",
+        "memory",
+        "output_limit",
+    ):
+        raise ValueError("malformed batch record")
+    return ExecResult(
+        verdict=raw["verdict"],
+        exit_code=raw.get("exit_code") if isinstance(raw.get("exit_code"), int) else None,
+        signal=raw.get("signal") if isinstance(raw.get("signal"), int) else None,
+        stdout=str(raw.get("stdout", "")),
+        stderr=str(raw.get("stderr", "")),
+        cpu_s=float(raw.get("cpu_s", 0.0)),
+        wall_s=float(raw.get("wall_s", 0.0)),
+    )
+
+
+def _run_batch(
+    program: Program, stdins: list[str], limits: Limits, stop_on_error: bool
+) -> list[ExecResult | None]:
+    """All tests in one sandbox (see the module docstring); one result per stdin."""
+    spec = {
+        "argv": list(program.argv),
+        "stdins": stdins,
+        "cpu_s": limits.cpu_s,
+        "wall_s": limits.wall_s,
+        "memory_bytes": limits.memory_bytes,
+        "output_bytes": limits.output_bytes,
+        "stop_on_error": stop_on_error,
+    }
+    request = ExecRequest(
+        command=(sandbox.get_language("python3").run[0], "-I", "-B", "_batch.py"),
+        files={**program.files, "_batch.py": _BATCH, "_batch.json": json.dumps(spec)},
+        limits=_batch_limits(limits, len(stdins)),
+        collect=(_BATCH_OUT,),
+    )
+    outer = sandbox.run(request, program.backend)
+    if outer.verdict == "sandbox_error":
+        return [outer] * len(stdins)
+    results: list[ExecResult] = []
+    if outer.verdict == "ok" and _BATCH_OUT in outer.files:
+        try:
+            results = [_batch_record(r) for r in json.loads(outer.files[_BATCH_OUT])]
+        except (ValueError, TypeError):
+            results = []
+    results = results[: len(stdins)]
+    # The batch died or its records were tampered with: what is missing failed as the batch did.
+    verdict = outer.verdict if outer.verdict != "ok" else "runtime_error"
+    missing = ExecResult(verdict=verdict, stderr=outer.stderr[-300:] or "the batch ended early")
+    if results and outer.verdict == "ok" and stop_on_error and not results[-1].ok:
+        return [*results, *[None] * (len(stdins) - len(results))]  # skipped
+    return [*results, *[missing] * (len(stdins) - len(results))]
+
+
 def run_suite(
     suite: TestSuite,
     language: str,
@@ -183,6 +262,7 @@ def run_suite(
     stop_on_failure: bool = False,
     max_tests: int | None = None,
     backend: str | None = None,
+    isolation: str = "test",
 ) -> SuiteRun:
     """Run ``source`` on every test of ``suite`` (see the module docstring)."""
     run = SuiteRun()
@@ -202,6 +282,17 @@ def run_suite(
     checker = Checker.build(suite.checker, backend) if suite.checker is not None else None
     if checker is not None and checker.error:
         run.infra_error = checker.error
+        return run
+    if isolation == "problem":
+        stdins = [json.dumps(t.input) if suite.kind == "call" else t.input for t in tests]
+        batch = _run_batch(program, stdins, box_limits, stop_on_failure)
+        for index, (test, res) in enumerate(zip(tests, batch, strict=True)):
+            if res is None:
+                run.outcomes.append(TestOutcome(index, test.group, "skipped"))
+            elif suite.kind == "call":
+                run.outcomes.append(_judge_call(test, index, res, float_tol))
+            else:
+                run.outcomes.append(_judge_stdin(test, index, res, float_tol, checker))
         return run
     failed = False
     for index, test in enumerate(tests):

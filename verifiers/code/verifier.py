@@ -12,7 +12,9 @@ share of tests passed, hidden tests only when there are any), ``stop_on_failure`
 per test (default: the reference's, else 2 s and 256 MiB), ``max_output_bytes``,
 ``max_source_bytes`` (64 KiB), ``float_tol`` (1e-6), ``extract`` (``last`` | ``first``
 block), ``allow_untagged`` (take an untagged block when none is tagged; True),
-``max_tests`` and ``backend`` (a sandbox backend name).
+``max_tests``, ``backend`` (a sandbox backend name) and ``isolation`` (``test``: one
+sandbox per test, the default; ``problem``: every test in one sandbox with per-test
+rlimits, faster and weaker -- see :mod:`verifiers.code.runner`).
 
 Statuses: ``correct`` when every test passed; ``incorrect`` for anything the response
 is to blame for (no code, wrong language, source too large, compile error, a failed
@@ -57,6 +59,7 @@ class CodeConfig:
     allow_untagged: bool = True
     max_tests: int | None = None
     backend: str | None = None
+    isolation: Literal["test", "problem"] = "test"
 
     def __post_init__(self) -> None:
         try:
@@ -65,6 +68,8 @@ class CodeConfig:
             raise CodeConfigError(str(exc)) from None
         if self.mode not in ("all", "fraction"):
             raise CodeConfigError(f"mode must be 'all' or 'fraction', got {self.mode!r}")
+        if self.isolation not in ("test", "problem"):
+            raise CodeConfigError(f"isolation must be 'test' or 'problem', got {self.isolation!r}")
         if self.extract not in ("last", "first"):
             raise CodeConfigError(f"extract must be 'last' or 'first', got {self.extract!r}")
         for name in ("stop_on_failure", "allow_untagged"):
@@ -169,6 +174,7 @@ class CodeVerifier(Verifier):
                 stop_on_failure=stop,
                 max_tests=config.max_tests,
                 backend=config.backend,
+                isolation=config.isolation,
             )
         except SandboxError as exc:
             return Score.error(f"sandbox: {exc}", verdict="sandbox_error", **base)
