@@ -14,7 +14,7 @@ the job cap); background threads refill it.  The image is ``M1ENV_SANDBOX_IMAGE`
 (default ``m1env-sandbox-base``, built by ``scripts/ci/setup-docker.sh``).
 
 Every container carries the labels ``m1env.sandbox=1`` and
-``m1env.owner=<host>:<pid>``.  When the worker dies, the attach socket closes, the
+``m1env.owner=<host>:<pid>:<instance>``.  When the worker dies, the attach socket closes, the
 runner sees EOF (``stdin_once``), kills the job and exits: the container is removed.
 A backend that starts removes any labelled container whose owner pid on this host is
 gone (e.g. a dockerd restart lost the EOF).
@@ -51,11 +51,12 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import socket
 import struct
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,12 +180,13 @@ class DockerBackend(Backend):
             raw = os.environ.get("M1ENV_SANDBOX_DOCKER_POOL", "")
             pool_size = int(raw) if raw.isdigit() else self.limiter.max_jobs
         self.pool_size = pool_size
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        # host:pid:instance -- the pid lets a later worker reap what a dead one left.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._pools: OrderedDict[tuple[int, int, bool], deque[_Warm]] = OrderedDict()
         self._lock = threading.Lock()
         self._closed = False
         self._filler = ThreadPoolExecutor(max_workers=2, thread_name_prefix="m1env-docker-pool")
-        self._in_flight: set[str] = set()
+        self._in_flight: Counter[tuple[int, int, bool]] = Counter()
         self.reaped = self.reap_stale()
 
     @classmethod
@@ -275,12 +277,11 @@ class DockerBackend(Backend):
             while len(self._pools) > _MAX_POOL_SHAPES:
                 _, old = self._pools.popitem(last=False)
                 evicted += list(old)
-            want = self.pool_size - len(pool) - sum(1 for s in self._in_flight if s == str(shape))
+            want = max(0, self.pool_size - len(pool) - self._in_flight[shape])
+            self._in_flight[shape] += want
         for warm in evicted:
             self._discard(warm)
-        for _ in range(max(0, want)):
-            with self._lock:
-                self._in_flight.add(str(shape))
+        for _ in range(want):
             self._filler.submit(self._fill_one, shape)
 
     def _fill_one(self, shape: tuple[int, int, bool]) -> None:
@@ -291,10 +292,11 @@ class DockerBackend(Backend):
             return
         finally:
             with self._lock:
-                self._in_flight.discard(str(shape))
+                self._in_flight[shape] -= 1
         with self._lock:
-            if not self._closed and shape in self._pools:
-                self._pools[shape].append(warm)
+            pool = self._pools.get(shape)
+            if not self._closed and pool is not None and len(pool) < self.pool_size:
+                pool.append(warm)
                 return
         self._discard(warm)
 
@@ -319,12 +321,14 @@ class DockerBackend(Backend):
         host = socket.gethostname()
         removed = 0
         for c in self.api.containers(all=True, filters={"label": LABEL}):
-            owner = c.get("Labels", {}).get(OWNER_LABEL, "")
-            owner_host, _, pid = owner.rpartition(":")
-            if owner_host != host or not pid.isdigit() or int(pid) == os.getpid():
+            owner = (c.get("Labels") or {}).get(OWNER_LABEL, "").split(":")
+            if len(owner) < 2 or owner[0] != host or not owner[1].isdigit():
+                continue
+            pid = int(owner[1])
+            if pid == os.getpid():
                 continue
             try:
-                os.kill(int(pid), 0)
+                os.kill(pid, 0)
                 continue
             except ProcessLookupError:
                 pass
@@ -338,7 +342,7 @@ class DockerBackend(Backend):
         """This worker's containers that are neither pooled nor starting (for tests)."""
         with self._lock:
             pooled = {w.id for pool in self._pools.values() for w in pool}
-            starting = bool(self._in_flight)
+            starting = any(n > 0 for n in self._in_flight.values())
         if starting:
             time.sleep(0.5)
         mine = self.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={self.owner}"})
@@ -349,7 +353,7 @@ class DockerBackend(Backend):
             self._closed = True
             pools = [w for pool in self._pools.values() for w in pool]
             self._pools.clear()
-        self._filler.shutdown(wait=True)
+        self._filler.shutdown(wait=True, cancel_futures=True)
         for warm in pools:
             self._discard(warm)
         with self._lock:

@@ -405,12 +405,17 @@ def test_worker_killed_mid_run(
             os.kill(int(pid), signal.SIGKILL)
     if any_backend.name == "docker":
         # Its job container and its warm pool go away by themselves (stdin EOF).
-        owner = f"m1env.owner={socket.gethostname()}:{worker.pid}"
+        prefix = f"{socket.gethostname()}:{worker.pid}:"
         api = any_backend.api  # type: ignore[attr-defined]
+
+        def left() -> list[str]:
+            found = api.containers(all=True, filters={"label": "m1env.sandbox"})
+            return [c["Id"] for c in found if c["Labels"]["m1env.owner"].startswith(prefix)]
+
         deadline = time.monotonic() + 15
-        while api.containers(all=True, filters={"label": owner}) and time.monotonic() < deadline:
+        while left() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert api.containers(all=True, filters={"label": owner}) == []
+        assert left() == []
     # The dead worker's job dirs / cgroups / containers are reaped by the next backend.
     fresh = type(any_backend)()
     try:
@@ -449,3 +454,32 @@ def test_compile_step_planting_a_symlink_as_its_artifact(any_backend: Backend, h
     assert any("no regular file" in m for m in res.messages)
     assert res.files == {}
     host.assert_clean()
+
+
+def test_concurrent_jobs_cannot_see_each_other(
+    isolating_backend: Backend, isolated_host: Host
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    writer = """
+    import os, time
+    for d in ("/work", "/tmp", "/dev/shm"):
+        with open(os.path.join(d, "secret-of-a"), "w") as fh:
+            fh.write("a")
+    time.sleep(1.5)
+    """
+    reader = """
+    import os, time
+    time.sleep(0.5)
+    seen = [os.path.join(d, n) for d in ("/work", "/tmp", "/dev/shm") for n in os.listdir(d)]
+    procs = [p for p in os.listdir("/proc") if p.isdigit()]
+    print(sorted(s for s in seen if "secret" in s), len(procs))
+    """
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(isolating_backend.run, py(isolated_host, writer))
+        b = pool.submit(isolating_backend.run, py(isolated_host, reader))
+        res_a, res_b = a.result(), b.result()
+    assert res_a.verdict == "ok" and res_b.verdict == "ok", (res_a, res_b)
+    found, nprocs = res_b.stdout.rsplit(" ", 1)
+    assert found == "[]" and int(nprocs) <= 3  # itself, and bwrap's init (docker: runner)
+    isolated_host.assert_clean()

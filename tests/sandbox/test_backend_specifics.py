@@ -147,3 +147,20 @@ def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
     assert "simulated failure" in " ".join(res.messages)
     monkeypatch.undo()
     assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+
+
+@pytest.mark.docker
+def test_docker_pool_stays_within_its_size_after_a_burst() -> None:
+    from sandbox.backends.docker import OWNER_LABEL, DockerBackend
+
+    backend = DockerBackend(pool_size=2)
+    try:
+        for _ in range(6):
+            assert backend.run(ExecRequest(language="python3", source="print(1)")).ok
+        deadline = time.monotonic() + 30
+        while any(backend._in_flight.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        mine = backend.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={backend.owner}"})
+        assert len(mine) <= 2
+    finally:
+        backend.close()
