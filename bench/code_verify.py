@@ -2,7 +2,7 @@
 
 Rows, each measured for ``--seconds`` in the same run:
 
-* ``floor``: the same 10 tests in a plain ``subprocess.run`` loop, no isolation, no
+* ``floor``: the same 10 tests in a plain ``subprocess.run`` loop (1 or 2 threads), no isolation, no
   limits (``/usr/bin/python3 main.py`` per test, or one ``g++`` compile plus 10 runs),
   outputs compared with the verifier's own comparison -- the cost of just running them;
 * ``code verifier, N workers``: ``CodeVerifier.verify`` (extraction, the bubblewrap
@@ -129,10 +129,13 @@ def main() -> None:
         check = verifier.verify(response, ref, language=language)
         assert check.status == "correct", check
 
-        floor = rate(functools.partial(floor_once, kind), 1, args.seconds)
-        print(
-            f"| {kind} | plain subprocess loop (floor) | 1 | {floor:.2f} | {floor * 10:.1f} | 1.00 |"
-        )
+        floor = {}
+        for workers in (1, 2):
+            floor[workers] = rate(functools.partial(floor_once, kind), workers, args.seconds)
+            print(
+                f"| {kind} | plain subprocess loop (floor) | {workers} | {floor[workers]:.2f} "
+                f"| {floor[workers] * 10:.1f} | 1.00 |"
+            )
         for isolation in ("test", "problem"):
             for workers in (1, 2):
                 sandbox.set_max_jobs(workers)
@@ -140,7 +143,7 @@ def main() -> None:
                 ours = rate(job, workers, args.seconds)
                 print(
                     f"| {kind} | code verifier ({backend.name}, isolation={isolation}) | {workers} "
-                    f"| {ours:.2f} | {ours * 10:.1f} | {floor / ours:.2f} |",
+                    f"| {ours:.2f} | {ours * 10:.1f} | {floor[workers] / ours:.2f} |",
                     flush=True,
                 )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
