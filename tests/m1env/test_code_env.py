@@ -166,6 +166,10 @@ def test_loader_rejects_bad_rows_with_their_line(tmp_path: Path) -> None:
         load_problems(tmp_path / "missing.jsonl")
     with pytest.raises(ValueError, match="unsupported language"):
         CodeEnv(language="cobol")
+    with pytest.raises(ValueError, match="mode"):
+        CodeEnv(mode="most")
+    with pytest.raises(ValueError, match="time_limit_s"):
+        CodeEnv(time_limit_s=-1)
 
 
 def test_cli_score_with_the_code_verifier(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from m1env.envs.code.dataset import BUNDLED, CodeProblem, load_problems
 from m1env.registry import EnvSpec
 from m1env.sources import DatasetSource, Problem
 from m1env.task import Task
-from verifiers.code import canonical_language
+from verifiers.code import CodeConfig, canonical_language
 
 __all__ = ["SPEC", "CodeEnv"]
 
@@ -63,6 +63,7 @@ class CodeEnv(SingleTurnEnv):
             options["time_limit_s"] = time_limit_s
         if memory_mb is not None:
             options["memory_mb"] = memory_mb
+        CodeConfig.from_options(options)  # bad options fail here, not at every step
         name = "bundled" if str(path) == BUNDLED else Path(path).stem
         source = DatasetSource([self._problem(p) for p in problems], name=name)
         super().__init__(source, verifier=verifier, verifier_options=options, **kwargs)
