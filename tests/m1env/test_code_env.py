@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from m1env import TaskError
 from m1env.checker import check_env
 from m1env.envs.code import CodeEnv, CodeProblem, load_problems
 from m1env.envs.code.env import fenced
+from m1env.sources import DatasetSource
 from verifiers.code import CodeVerifier, parse_reference
 
 PROBLEMS = load_problems()
@@ -74,6 +77,7 @@ def test_check_env_python_and_cpp() -> None:
     check_env("m1env/Code-v0")
     env = m1env.registry.spec("m1env/Code-v0").make(language="cpp")
     assert isinstance(env, CodeEnv)
+    assert isinstance(env.source, DatasetSource)
     assert all(p.metadata["kind"] == "stdin" for p in env.source.problems)
     check_env(env, episodes=1)
 
@@ -83,7 +87,9 @@ def test_prompt_example_and_scoring() -> None:
     obs, info = env.reset(seed=5, options={"index": 0})
     assert "```python" in obs and info["task"]["metadata"]["kind"] in ("stdin", "call")
     task = m1env.Task.from_dict(info["task"])
-    example = env.unwrapped.example_response(task)
+    raw = env.unwrapped
+    assert isinstance(raw, CodeEnv)
+    example = raw.example_response(task)
     assert example.rstrip().endswith("```")
     _, reward, terminated, _, step_info = env.step(example)
     assert terminated and reward == 1.0 and step_info["score"].details["verdict"] == "accepted"
@@ -92,12 +98,12 @@ def test_prompt_example_and_scoring() -> None:
     assert reward == 0.0 and step_info["status"] == "incorrect"
 
 
-def _write(path: Path, rows: list[object]) -> Path:
+def _write(path: Path, rows: Sequence[object]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
 
-APPS_ROW = {
+APPS_ROW: dict[str, Any] = {
     "problem_id": 7,
     "question": "Print the square of n.",
     "input_output": json.dumps({"inputs": ["3\n", "-4\n"], "outputs": ["9\n", "16\n"]}),
@@ -105,7 +111,7 @@ APPS_ROW = {
     "difficulty": "introductory",
     "starter_code": "",
 }
-APPS_CALL_ROW = {
+APPS_CALL_ROW: dict[str, Any] = {
     "problem_id": 8,
     "question": "Return the square of n.",
     "input_output": json.dumps(
@@ -115,7 +121,7 @@ APPS_CALL_ROW = {
     "difficulty": "interview",
     "starter_code": "def square(n):",
 }
-CC_ROW = {
+CC_ROW: dict[str, Any] = {
     "name": "cube",
     "description": "Print the cube of n.",
     "public_tests": {"input": ["2\n"], "output": ["8\n"]},

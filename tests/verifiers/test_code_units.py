@@ -151,6 +151,6 @@ def test_config_validates() -> None:
         {"extract": "middle"},
     ):
         with pytest.raises(CodeConfigError):
-            CodeConfig(**bad)  # type: ignore[arg-type]
+            CodeConfig(**bad)
     with pytest.raises(CodeConfigError, match="unknown options"):
         CodeConfig.from_options({"lang": "python3"})
