@@ -182,7 +182,11 @@ def test_parser_is_a_whitelist_not_eval():
     ("answer", "reference", "expected"),
     [
         ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}, \\frac{1-\\sqrt5}{2}", "correct"),
-        ("x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}", "\\frac{-b+\\sqrt{b^2-4ac}}{2a}, \\frac{-b-\\sqrt{b^2-4ac}}{2a}", "correct"),
+        (
+            "x = \\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}",
+            "\\frac{-b+\\sqrt{b^2-4ac}}{2a}, \\frac{-b-\\sqrt{b^2-4ac}}{2a}",
+            "correct",
+        ),
         ("\\frac{1 \\pm \\sqrt{5}}{2}", "\\frac{1+\\sqrt5}{2}", "incorrect"),
         ("0.\\overline{3}", "\\frac13", "correct"),
         ("0.1\\overline{6}", "\\frac16", "correct"),
@@ -193,3 +197,27 @@ def test_parser_is_a_whitelist_not_eval():
 )
 def test_nested_plus_minus_repeating_decimals_and_trailing_units(answer, reference, expected):
     assert status(answer, reference) == expected
+
+
+def test_boxes_inside_thinking_are_not_final_answers():
+    response = "<think>maybe \\boxed{3}? no.</think>\nSo the answer is \\boxed{5}."
+    assert V.check(response, "5").status == "correct"
+    assert V.check(response, "5", strip_thinking=False).status == "incorrect"  # now a hedge
+    truncated = "<think>I keep going and going \\boxed{5}"
+    assert V.check(truncated, "5").reason == "no final answer found (<think> is never closed)"
+
+
+def test_two_numbers_side_by_side_are_not_a_product():
+    assert status("2 3", "6") == "incorrect"
+    assert status("2 \\cdot 3", "6") == "correct"
+
+
+def test_trailing_words_after_a_number_are_dropped():
+    assert V.check("So the answer is 18 apples.", 18).status == "correct"
+    assert V.check("#### 7 people", 7).status == "correct"
+    assert V.check("So the answer is 19 apples.", 18).status == "incorrect"
+
+
+def test_equation_with_a_tuple_of_names():
+    assert status("(1, 2)", "(x, y) = (1, 2)") == "correct"
+    assert status("(2, 1)", "(x, y) = (1, 2)") == "incorrect"

@@ -310,9 +310,16 @@ def _equation(resp: Node, ref: Node, rules: Rules) -> bool:
         if len(parts) == 2 and len(got) == 2 and is_scalar(lhs) and is_scalar(got[0]):
             return _proportional(("+", (got[0], ("-", got[1]))), ("+", (lhs, ("-", rhs))), rules)
         return False
-    if lhs[0] == "s":
+    if _is_label(lhs):
         return equivalent(resp, rhs, rules)
     return False
+
+
+def _is_label(node: Node) -> bool:
+    """A left side that only names the answer: ``x``, ``(x, y)``."""
+    if node[0] == "s":
+        return True
+    return node[0] in ("tuple", "list") and all(item[0] == "s" for item in node[1])
 
 
 def _proportional(a: Node, b: Node, rules: Rules) -> bool:

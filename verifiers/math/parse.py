@@ -319,6 +319,9 @@ class _Parser:
                 self.take()
                 den.append(self.unary())
             elif self.starts_factor():
+                if self.peek()[0] == "num" and num[-1][0] == "n":
+                    # "2 3" is not 6: two numbers side by side are an unreadable answer
+                    raise ParseError("two numbers side by side without an operator")
                 num.append(self.power())
             else:
                 break

@@ -23,10 +23,14 @@ them must match the reference (or, for a set/list/tuple reference, together they
 must form it); a response hedging ``\\boxed{3}`` ... ``\\boxed{4}`` or ``3 or 4``
 scores incorrect. Self-corrections therefore need to restate only the final answer.
 
+**Thinking.** With ``strip_thinking`` (default True) only the text after the last
+``</think>`` is searched, so a box inside the reasoning is not a final answer; a
+response that opens ``<think>`` and never closes it (truncated) has no final answer.
+
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
 (relative tolerance for approximate answers, see :mod:`verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
-(1,000,000). A list/tuple reference lists alternative acceptable answers.
+(1,000,000), ``strip_thinking`` (True). A list/tuple reference lists alternative acceptable answers.
 """
 
 from __future__ import annotations
@@ -53,11 +57,13 @@ STRATEGIES = ("answer_tag", "boxed", "gsm8k", "answer_is", "whole")
 DEFAULT_EXTRACT = STRATEGIES
 _MARKERS = ("answer_tag", "boxed", "gsm8k")
 _WHOLE_MAX_CHARS = 100
-_OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars"})
+_OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars", "strip_thinking"})
 _CHOICE_REF = re.compile(r"^\(?([A-J])\)?$")
 _CHOICE_RESP = re.compile(r"^(?:option|choice|answer)?\s*:?\s*\(?([A-Ja-j])\)?(?=$|[\s.:)])")
 _LETTERS = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
 _PLAIN_TEXT = re.compile(r"^[\w\s'\-.,!?]+$")
+_TRAILING_WORDS = re.compile(r"^(.*[\d}%)])\s*[A-Za-z][A-Za-z\s'.]*$")
+_THINK_CLOSE = re.compile(r"</think\s*>", re.IGNORECASE)
 _COLLECTIONS = frozenset({"set", "list", "tuple", "pm", "mat"})
 
 
@@ -177,7 +183,7 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
         same = text_key(cleaned) == ref.key
         return same, "" if same else "text differs from the reference"
     try:
-        node = parse(cleaned)
+        node = _parse_answer(cleaned)
     except TooComplex as exc:
         return False, f"answer refused: {exc}"
     except TooLarge as exc:
@@ -193,6 +199,19 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
         # ArithmeticError: OverflowError from float conversion of a huge exact value
         return False, f"answer could not be evaluated ({type(exc).__name__}: {exc})"
     return False, "not equivalent to the reference"
+
+
+def _parse_answer(cleaned: str) -> Node:
+    """Parse; on failure retry without trailing words ("18 apples", "5 people each")."""
+    try:
+        return parse(cleaned)
+    except TooComplex:
+        raise
+    except ParseError:
+        m = _TRAILING_WORDS.match(cleaned)
+        if m is None:
+            raise
+        return parse(m.group(1))
 
 
 def _compare_choice(answer: str, letter: str) -> tuple[bool, str]:
@@ -217,6 +236,18 @@ def _combined(answers: list[str], ref: _Reference, rules: Rules) -> bool:
         return equivalent(("list", nodes, frozenset({","})), ref.node, rules)
     except (MathError, ArithmeticError, RecursionError):
         return False
+
+
+def _after_thinking(response: str) -> tuple[str, str]:
+    """The text after the last ``</think>``; ("", "unclosed") when thinking never ends."""
+    last = None
+    for last in _THINK_CLOSE.finditer(response):  # noqa: B007 -- we want the last match
+        pass
+    if last is not None:
+        return response[last.end() :], "closed"
+    if re.search(r"<think\s*>", response[:1000], re.IGNORECASE):
+        return "", "unclosed"
+    return response, "none"
 
 
 class MathVerifier(Verifier):
@@ -251,6 +282,10 @@ class MathVerifier(Verifier):
             if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 <= tol < 1:
                 raise ValueError(f"math verifier: rel_tol must be a number in [0, 1), got {tol!r}")
             out["rel_tol"] = float(tol)
+        if "strip_thinking" in out and not isinstance(out["strip_thinking"], bool):
+            raise ValueError(
+                f"math verifier: strip_thinking must be true or false, got {out['strip_thinking']!r}"
+            )
         if "max_response_chars" in out:
             cap = out["max_response_chars"]
             if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
@@ -268,6 +303,7 @@ class MathVerifier(Verifier):
         tag: str = "answer",
         rel_tol: float | None = None,
         max_response_chars: int = 1_000_000,
+        strip_thinking: bool = True,
     ) -> Score:
         extract = (extract,) if isinstance(extract, str) else tuple(extract)
         try:
@@ -280,6 +316,10 @@ class MathVerifier(Verifier):
             )
         if "\x00" in response:
             response = response.replace("\x00", "")
+        if strip_thinking:
+            response, thinking = _after_thinking(response)
+            if thinking == "unclosed":
+                return Score.incorrect("no final answer found (<think> is never closed)")
         answers, source = find_answers(response, extract, tag)
         if not answers:
             if source == "empty":
