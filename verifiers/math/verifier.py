@@ -198,7 +198,7 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
     except (MathError, EvalError, ArithmeticError, RecursionError) as exc:
         # ArithmeticError: OverflowError from float conversion of a huge exact value
         return False, f"answer could not be evaluated ({type(exc).__name__}: {exc})"
-    return False, "not equivalent to the reference"
+    return False, f"not equivalent to the reference {ref.raw[:80]!r}"
 
 
 def _parse_answer(cleaned: str) -> Node:
