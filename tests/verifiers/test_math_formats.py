@@ -221,3 +221,12 @@ def test_trailing_words_after_a_number_are_dropped():
 def test_equation_with_a_tuple_of_names():
     assert status("(1, 2)", "(x, y) = (1, 2)") == "correct"
     assert status("(2, 1)", "(x, y) = (1, 2)") == "incorrect"
+
+
+def test_a_worked_solution_as_reference_stands_for_its_final_answer():
+    gsm8k = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 72"
+    math_solution = "Completing the square, $x = \\boxed{\\frac{1}{2}}$."
+    assert V.check("\\boxed{72}", gsm8k).status == "correct"
+    assert V.check("\\boxed{24}", gsm8k).status == "incorrect"
+    assert V.check("\\boxed{0.5}", math_solution).status == "correct"
+    assert V.check("\\boxed{2}", math_solution).status == "incorrect"

@@ -30,7 +30,11 @@ response that opens ``<think>`` and never closes it (truncated) has no final ans
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
 (relative tolerance for approximate answers, see :mod:`verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
-(1,000,000), ``strip_thinking`` (True). A list/tuple reference lists alternative acceptable answers.
+(1,000,000), ``strip_thinking`` (True).
+
+**References**: text, an int, a float, a ``Fraction``, or a list/tuple of alternative
+acceptable answers; a reference that is a whole worked solution (MATH's ``\\boxed{}``,
+GSM8K's ``####``) stands for its final answer.
 """
 
 from __future__ import annotations
@@ -133,6 +137,12 @@ class ReferenceError_(ValueError):
 
 @lru_cache(maxsize=4096)
 def _prepare_reference(text: str) -> _Reference:
+    # A whole worked solution (MATH's \boxed{}, GSM8K's ####) stands for its final answer.
+    final = boxed_contents(text) if "\\boxed" in text or "\\fbox" in text else []
+    if final:
+        text = final[-1]
+    elif "####" in text:
+        text = gsm8k_answer(text) or ""
     cleaned = clean(text)
     if not cleaned:
         raise ReferenceError_("reference is empty")
