@@ -49,7 +49,7 @@ from typing import Any
 from verifiers.base import Verifier
 from verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
 from verifiers.math.equiv import Rules, equivalent
-from verifiers.math.errors import MathError, ParseError, TooComplex, TooLarge
+from verifiers.math.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
 from verifiers.math.normalize import clean, text_key
 from verifiers.math.parse import MAX_CHARS, Node, parse
 from verifiers.math.values import EvalError
@@ -131,10 +131,6 @@ class _Reference:
     choice: str | None
 
 
-class ReferenceError_(ValueError):
-    """The reference cannot be used (internal; becomes an ``error`` Score)."""
-
-
 @lru_cache(maxsize=4096)
 def _prepare_reference(text: str) -> _Reference:
     # A whole worked solution (MATH's \boxed{}, GSM8K's ####) stands for its final answer.
@@ -145,24 +141,24 @@ def _prepare_reference(text: str) -> _Reference:
         text = gsm8k_answer(text) or ""
     cleaned = clean(text)
     if not cleaned:
-        raise ReferenceError_("reference is empty")
+        raise BadReference("reference is empty")
     choice = _CHOICE_REF.match(cleaned)
     if choice:
         return _Reference(text, cleaned, text_key(cleaned), None, choice.group(1))
     try:
         node: Node | None = parse(cleaned)
     except TooLarge as exc:
-        raise ReferenceError_(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
+        raise BadReference(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
     except ParseError as exc:
         if not _PLAIN_TEXT.match(cleaned) or not re.search(r"[^\W\d_]{2}", cleaned):
-            raise ReferenceError_(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
+            raise BadReference(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
         node = None
     return _Reference(text, cleaned, text_key(cleaned), node, None)
 
 
 def _reference_texts(reference: Any) -> list[str]:
     if isinstance(reference, bool) or reference is None:
-        raise ReferenceError_(f"reference must be text or a number, got {reference!r}")
+        raise BadReference(f"reference must be text or a number, got {reference!r}")
     if isinstance(reference, str):
         return [reference]
     if isinstance(reference, int):
@@ -171,11 +167,11 @@ def _reference_texts(reference: Any) -> list[str]:
         return [f"{reference.numerator}/{reference.denominator}"]
     if isinstance(reference, float):
         if reference != reference or reference in (float("inf"), float("-inf")):
-            raise ReferenceError_(f"reference must be finite, got {reference!r}")
+            raise BadReference(f"reference must be finite, got {reference!r}")
         return [str(int(reference)) if reference.is_integer() else repr(reference)]
     if isinstance(reference, list | tuple) and reference:
         return [text for item in reference for text in _reference_texts(item)]
-    raise ReferenceError_(
+    raise BadReference(
         f"reference must be text, a number or a list, got {type(reference).__name__}"
     )
 
@@ -318,7 +314,7 @@ class MathVerifier(Verifier):
         extract = (extract,) if isinstance(extract, str) else tuple(extract)
         try:
             refs = [_prepare_reference(t) for t in _reference_texts(reference)]
-        except ReferenceError_ as exc:
+        except BadReference as exc:
             return Score.error(str(exc))
         if len(response) > max_response_chars:
             return Score.incorrect(
