@@ -12,7 +12,7 @@ against it. Scalars go through the cheapest test that can decide:
 3. constants (``\\sqrt 8`` vs ``2\\sqrt 2``): complex floats agree to 1e-9, then
    sympy confirms at 40 digits;
 4. expressions in variables: equal values (relative 1e-8) at three fixed points,
-   one of them non-real so that ``\sqrt{x^2}`` is not ``x``; sympy decides when
+   one of them non-real so that ``\\sqrt{x^2}`` is not ``x``; sympy decides when
    the floats cannot be computed at two of the points.
 
 Structures: sets and bare lists (``1, 2``, ``x = 1 or x = 2``, ``a \\pm b``) are
