@@ -230,3 +230,20 @@ def test_a_worked_solution_as_reference_stands_for_its_final_answer():
     assert V.check("\\boxed{24}", gsm8k).status == "incorrect"
     assert V.check("\\boxed{0.5}", math_solution).status == "correct"
     assert V.check("\\boxed{2}", math_solution).status == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "expected"),
+    [
+        ("6:8", "3:4", "correct"),
+        ("4:3", "3:4", "incorrect"),
+        ("\\cos^{-1}(0.5)", "\\frac{\\pi}{3}", "correct"),
+        ("\\sin^{-1} 1", "\\frac{\\pi}{2}", "correct"),
+        ("20\\text{ m/s}", "20", "correct"),
+        ("20\\text{ km/h}", "20\\text{ m/s}", "incorrect"),
+        ("(-\\infty, \\infty)", "\\mathbb{R}", "correct"),
+        ("[0, \\infty)", "\\mathbb{R}", "incorrect"),
+    ],
+)
+def test_ratios_inverse_trig_compound_units_and_the_reals(answer, reference, expected):
+    assert status(answer, reference) == expected
