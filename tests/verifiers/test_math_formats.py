@@ -247,3 +247,17 @@ def test_a_worked_solution_as_reference_stands_for_its_final_answer():
 )
 def test_ratios_inverse_trig_compound_units_and_the_reals(answer, reference, expected):
     assert status(answer, reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("The answer is (B) because A is wrong.", "correct"),
+        ("\\boxed{B or C}", "incorrect"),
+        ("\\boxed{(B) and (C)}", "incorrect"),
+        ("\\boxed{B, D}", "incorrect"),
+        ("\\boxed{\\text{(B)} \\text{ or } \\text{(C)}}", "incorrect"),
+    ],
+)
+def test_choice_letters_hedges_and_explanations(response, expected):
+    assert V.check(response, "B").status == expected

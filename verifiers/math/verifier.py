@@ -64,7 +64,9 @@ _WHOLE_MAX_CHARS = 100
 _OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars", "strip_thinking"})
 _CHOICE_REF = re.compile(r"^\(?([A-J])\)?$")
 _CHOICE_RESP = re.compile(r"^(?:option|choice|answer)?\s*:?\s*\(?([A-Ja-j])\)?(?=$|[\s.:)])")
-_LETTERS = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
+# "B or C", "B, D", "B/C": a second letter joined to the first is a hedge; "(B) since A
+# fails" is not.
+_MORE_CHOICES = re.compile(r"^\)?\s*(?:,|;|/|&|\bor\b|\band\b)\s*\(?([A-Ja-j])\)?(?![A-Za-z])")
 _PLAIN_TEXT = re.compile(r"^[\w\s'\-.,!?]+$")
 _TRAILING_WORDS = re.compile(r"^(.*[\d}%)])\s*[A-Za-z][A-Za-z\s'.]*$")
 _THINK_CLOSE = re.compile(r"</think\s*>", re.IGNORECASE)
@@ -225,9 +227,9 @@ def _compare_choice(answer: str, letter: str) -> tuple[bool, str]:
     m = _CHOICE_RESP.match(text)
     if m is None:
         return False, f"expected a choice letter, got {answer[:40]!r}"
-    others = {x for x in _LETTERS.findall(text[m.end() :]) if x != m.group(1).upper()}
-    if others:
-        return False, f"several choices given: {sorted({m.group(1).upper(), *others})}"
+    more = _MORE_CHOICES.match(text[m.end() :])
+    if more and more.group(1).upper() != m.group(1).upper():
+        return False, f"several choices given: {m.group(1).upper()} and {more.group(1).upper()}"
     if m.group(1).upper() == letter:
         return True, ""
     return False, f"chose {m.group(1).upper()}, not {letter}"
