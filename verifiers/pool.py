@@ -69,6 +69,9 @@ def _worker_main(conn: Connection, memory_limit_mb: int | None) -> None:
 class _Worker:
     def __init__(self, memory_limit_mb: int | None) -> None:
         parent, child = _CONTEXT.Pipe(duplex=True)
+        # daemon: at interpreter exit multiprocessing terminates daemonic children; it
+        # would otherwise join these workers, which wait on a pipe the exiting parent
+        # still holds open -- a hang at exit for any script using the default pool.
         self.process = _CONTEXT.Process(
             target=_worker_main,
             args=(child, memory_limit_mb),

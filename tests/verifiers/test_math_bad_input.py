@@ -123,3 +123,14 @@ def test_extract_scans_are_linear():
     assert tag_contents("<answer>" * 200_000) == []
     assert tag_contents("<answer>a<answer>b</answer>") == ["b"]
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_script_using_the_default_pool_exits():
+    # Regression: non-daemonic workers made every such script hang at interpreter exit.
+    import subprocess
+    import sys
+
+    code = "from verifiers import verify; print(verify('math', '\\\\boxed{1}', '1').status)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "correct"

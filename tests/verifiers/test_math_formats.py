@@ -197,3 +197,67 @@ def test_parser_is_a_whitelist_not_eval():
 )
 def test_nested_plus_minus_repeating_decimals_and_trailing_units(answer, reference, expected):
     assert status(answer, reference) == expected
+
+
+def test_boxes_inside_thinking_are_not_final_answers():
+    response = "<think>maybe \\boxed{3}? no.</think>\nSo the answer is \\boxed{5}."
+    assert V.check(response, "5").status == "correct"
+    assert V.check(response, "5", strip_thinking=False).status == "incorrect"  # now a hedge
+    truncated = "<think>I keep going and going \\boxed{5}"
+    assert V.check(truncated, "5").reason == "no final answer found (<think> is never closed)"
+
+
+def test_two_numbers_side_by_side_are_not_a_product():
+    assert status("2 3", "6") == "incorrect"
+    assert status("2 \\cdot 3", "6") == "correct"
+
+
+def test_trailing_words_after_a_number_are_dropped():
+    assert V.check("So the answer is 18 apples.", 18).status == "correct"
+    assert V.check("#### 7 people", 7).status == "correct"
+    assert V.check("So the answer is 19 apples.", 18).status == "incorrect"
+
+
+def test_equation_with_a_tuple_of_names():
+    assert status("(1, 2)", "(x, y) = (1, 2)") == "correct"
+    assert status("(2, 1)", "(x, y) = (1, 2)") == "incorrect"
+
+
+def test_a_worked_solution_as_reference_stands_for_its_final_answer():
+    gsm8k = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 72"
+    math_solution = "Completing the square, $x = \\boxed{\\frac{1}{2}}$."
+    assert V.check("\\boxed{72}", gsm8k).status == "correct"
+    assert V.check("\\boxed{24}", gsm8k).status == "incorrect"
+    assert V.check("\\boxed{0.5}", math_solution).status == "correct"
+    assert V.check("\\boxed{2}", math_solution).status == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "expected"),
+    [
+        ("6:8", "3:4", "correct"),
+        ("4:3", "3:4", "incorrect"),
+        ("\\cos^{-1}(0.5)", "\\frac{\\pi}{3}", "correct"),
+        ("\\sin^{-1} 1", "\\frac{\\pi}{2}", "correct"),
+        ("20\\text{ m/s}", "20", "correct"),
+        ("20\\text{ km/h}", "20\\text{ m/s}", "incorrect"),
+        ("(-\\infty, \\infty)", "\\mathbb{R}", "correct"),
+        ("[0, \\infty)", "\\mathbb{R}", "incorrect"),
+    ],
+)
+def test_ratios_inverse_trig_compound_units_and_the_reals(answer, reference, expected):
+    assert status(answer, reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("The answer is (B) because A is wrong.", "correct"),
+        ("\\boxed{B or C}", "incorrect"),
+        ("\\boxed{(B) and (C)}", "incorrect"),
+        ("\\boxed{B, D}", "incorrect"),
+        ("\\boxed{\\text{(B)} \\text{ or } \\text{(C)}}", "incorrect"),
+    ],
+)
+def test_choice_letters_hedges_and_explanations(response, expected):
+    assert V.check(response, "B").status == expected

@@ -11,8 +11,9 @@ against it. Scalars go through the cheapest test that can decide:
    accepts an exact response that rounds to it (``1.41`` <- ``\\sqrt 2``);
 3. constants (``\\sqrt 8`` vs ``2\\sqrt 2``): complex floats agree to 1e-9, then
    sympy confirms at 40 digits;
-4. expressions in variables: the same free symbols, and equal values at three
-   fixed pseudo-random points (complex floats); sympy decides when floats cannot.
+4. expressions in variables: equal values (relative 1e-8) at three fixed points,
+   one of them non-real so that ``\\sqrt{x^2}`` is not ``x``; sympy decides when
+   the floats cannot be computed at two of the points.
 
 Structures: sets and bare lists (``1, 2``, ``x = 1 or x = 2``, ``a \\pm b``) are
 unordered multisets; tuples, vectors and matrices are ordered; an interval's
@@ -310,9 +311,16 @@ def _equation(resp: Node, ref: Node, rules: Rules) -> bool:
         if len(parts) == 2 and len(got) == 2 and is_scalar(lhs) and is_scalar(got[0]):
             return _proportional(("+", (got[0], ("-", got[1]))), ("+", (lhs, ("-", rhs))), rules)
         return False
-    if lhs[0] == "s":
+    if _is_label(lhs):
         return equivalent(resp, rhs, rules)
     return False
+
+
+def _is_label(node: Node) -> bool:
+    """A left side that only names the answer: ``x``, ``(x, y)``."""
+    if node[0] == "s":
+        return True
+    return node[0] in ("tuple", "list") and all(item[0] == "s" for item in node[1])
 
 
 def _proportional(a: Node, b: Node, rules: Rules) -> bool:

@@ -3,6 +3,7 @@
 The hierarchy (all are also :class:`ValueError`)::
 
     MathError
+    ├── BadReference        the (trusted) reference is unusable: an ``error`` Score
     ├── ParseError          the text is not an answer we can read
     │   └── TooComplex      refused on structure: too long, too deep, an exponent tower
     └── TooLarge            a value would exceed the size caps (digits, factorials)
@@ -13,11 +14,15 @@ bomb ends in microseconds with a reason instead of running into the time limit.
 
 from __future__ import annotations
 
-__all__ = ["MathError", "ParseError", "TooComplex", "TooLarge"]
+__all__ = ["BadReference", "MathError", "ParseError", "TooComplex", "TooLarge"]
 
 
 class MathError(ValueError):
     """Base class of the math verifier's internal errors."""
+
+
+class BadReference(MathError):
+    """The reference is empty, of the wrong type, beyond the size caps or unreadable."""
 
 
 class ParseError(MathError):

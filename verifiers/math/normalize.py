@@ -96,6 +96,7 @@ _TEXT_CMD = re.compile(
     r"\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|"
     r"mathnormal|mbox|hbox|operatorname\*?)\s*\{([^{}]*)\}"
 )
+_REALS = re.compile(r"\\mathbb\s*\{?R\}?")
 _DEGREE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|\^\s*\{\s*°\s*\}|\^°")
 _FRAC_ALIASES = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _TOP_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
@@ -122,7 +123,13 @@ def _text_cmd(match: re.Match[str]) -> str:
     key = words.casefold().rstrip(".")
     if key in UNITS:
         return f" \\unit{{{UNITS[key]}}} "
+    parts = _UNIT_SPLIT.split(key)
+    if len(parts) > 1 and all(p in UNITS for p in parts if p):  # m/s, km/h, cm^2
+        return f" \\unit{{{_UNIT_SPLIT.sub(lambda m: m.group().strip(), key).replace(' ', '')}}} "
     return f" {words} "
+
+
+_UNIT_SPLIT = re.compile(r"\s*/\s*|\^\d|\s+per\s+")
 
 
 def _drop_top_level_thousands(text: str) -> str:
@@ -154,6 +161,8 @@ def clean(text: str) -> str:
     if "overline" in text:
         text = _REPEATING.sub(_repeating, text)
     text = _DEGREE.sub("°", text)
+    if "mathbb" in text:
+        text = _REALS.sub("(-\\\\infty,\\\\infty)", text)
     for _ in range(2):  # \text{\textbf{x}} nests at most this deep in practice
         text = _TEXT_CMD.sub(_text_cmd, text)
     text = text.replace("\\%", "%").replace("\\$", " ").replace("**", "^")

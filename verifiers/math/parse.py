@@ -42,12 +42,12 @@ MAX_SCI_EXPONENT = 400
 _TOKEN = re.compile(
     r"""
     (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+(?![.\d]))?|\.\d+(?:[eE][+-]?\d+)?)
-  | \\unit\{(?P<unit>[a-z]+)\}
+  | \\unit\{(?P<unit>[a-z/^0-9]+)\}
   | \\begin\s*\{(?P<begin>[a-zA-Z*]+)\}(?:\{[lcr|]*\})?
   | \\end\s*\{(?P<end>[a-zA-Z*]+)\}
   | (?P<cmd>\\(?:[a-zA-Z]+|[{}|\\]))
   | (?P<word>[a-zA-Z]+)
-  | (?P<op><=|>=|!=|==|=<|=>|[-+*/^_=<>(),;\[\]{}|!%°&])
+  | (?P<op><=|>=|!=|==|=<|=>|[-+*/^_=<>(),;:\[\]{}|!%°&])
   | (?P<space>\s+)
     """,
     re.VERBOSE,
@@ -146,6 +146,7 @@ _CMD_OPS = {
 _CMD_KEEP = frozenset({"frac", "sqrt", "binom", "emptyset", "varnothing"})
 # Letter runs split into a product of symbols only when every letter is a usual variable.
 _VARIABLE_LETTERS = frozenset("abcdkmnpqrstuvwxyz")
+_INVERSES = {"sin": "arcsin", "cos": "arccos", "tan": "arctan"}
 _REL = frozenset({"=", "<", ">", "<=", ">=", "!=", "in"})
 _SEPARATORS = frozenset({",", ";", "or", "and"})
 
@@ -284,11 +285,19 @@ class _Parser:
         return ("rel", tuple(ops), tuple(parts))
 
     def union(self) -> Node:
-        parts = [self.plus_minus()]
+        parts = [self.ratio()]
         while self.is_op("cup"):
             self.take()
-            parts.append(self.plus_minus())
+            parts.append(self.ratio())
         return parts[0] if len(parts) == 1 else ("U", tuple(parts))
+
+    def ratio(self) -> Node:
+        """``3:4`` is the number 3/4 (equal ratios are equal answers)."""
+        first = self.plus_minus()
+        if self.is_op(":"):
+            self.take()
+            return ("/", first, self.plus_minus())
+        return first
 
     def plus_minus(self) -> Node:
         if self.is_op("pm", "mp"):
@@ -319,6 +328,9 @@ class _Parser:
                 self.take()
                 den.append(self.unary())
             elif self.starts_factor():
+                if self.peek()[0] == "num" and num[-1][0] == "n":
+                    # "2 3" is not 6: two numbers side by side are an unreadable answer
+                    raise ParseError("two numbers side by side without an operator")
                 num.append(self.power())
             else:
                 break
@@ -554,6 +566,8 @@ class _Parser:
             node = ("f", "log", (arg, base))
         else:
             node = ("f", {"log": "ln"}.get(name, name), (arg,))
+        if power == ("-", ("n", Fraction(1), -1)) and node[1] in _INVERSES:
+            return ("f", _INVERSES[node[1]], node[2])  # \sin^{-1} x is arcsin x
         return ("^", node, power) if power is not None else node
 
     def matrix(self, env: str) -> Node:

@@ -23,10 +23,18 @@ them must match the reference (or, for a set/list/tuple reference, together they
 must form it); a response hedging ``\\boxed{3}`` ... ``\\boxed{4}`` or ``3 or 4``
 scores incorrect. Self-corrections therefore need to restate only the final answer.
 
+**Thinking.** With ``strip_thinking`` (default True) only the text after the last
+``</think>`` is searched, so a box inside the reasoning is not a final answer; a
+response that opens ``<think>`` and never closes it (truncated) has no final answer.
+
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
 (relative tolerance for approximate answers, see :mod:`verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
-(1,000,000). A list/tuple reference lists alternative acceptable answers.
+(1,000,000), ``strip_thinking`` (True).
+
+**References**: text, an int, a float, a ``Fraction``, or a list/tuple of alternative
+acceptable answers; a reference that is a whole worked solution (MATH's ``\\boxed{}``,
+GSM8K's ``####``) stands for its final answer.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from typing import Any
 from verifiers.base import Verifier
 from verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
 from verifiers.math.equiv import Rules, equivalent
-from verifiers.math.errors import MathError, ParseError, TooComplex, TooLarge
+from verifiers.math.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
 from verifiers.math.normalize import clean, text_key
 from verifiers.math.parse import MAX_CHARS, Node, parse
 from verifiers.math.values import EvalError
@@ -53,11 +61,15 @@ STRATEGIES = ("answer_tag", "boxed", "gsm8k", "answer_is", "whole")
 DEFAULT_EXTRACT = STRATEGIES
 _MARKERS = ("answer_tag", "boxed", "gsm8k")
 _WHOLE_MAX_CHARS = 100
-_OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars"})
+_OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars", "strip_thinking"})
 _CHOICE_REF = re.compile(r"^\(?([A-J])\)?$")
 _CHOICE_RESP = re.compile(r"^(?:option|choice|answer)?\s*:?\s*\(?([A-Ja-j])\)?(?=$|[\s.:)])")
-_LETTERS = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
+# "B or C", "B, D", "B/C": a second letter joined to the first is a hedge; "(B) since A
+# fails" is not.
+_MORE_CHOICES = re.compile(r"^\)?\s*(?:,|;|/|&|\bor\b|\band\b)\s*\(?([A-Ja-j])\)?(?![A-Za-z])")
 _PLAIN_TEXT = re.compile(r"^[\w\s'\-.,!?]+$")
+_TRAILING_WORDS = re.compile(r"^(.*[\d}%)])\s*[A-Za-z][A-Za-z\s'.]*$")
+_THINK_CLOSE = re.compile(r"</think\s*>", re.IGNORECASE)
 _COLLECTIONS = frozenset({"set", "list", "tuple", "pm", "mat"})
 
 
@@ -121,32 +133,34 @@ class _Reference:
     choice: str | None
 
 
-class ReferenceError_(ValueError):
-    """The reference cannot be used (internal; becomes an ``error`` Score)."""
-
-
 @lru_cache(maxsize=4096)
 def _prepare_reference(text: str) -> _Reference:
+    # A whole worked solution (MATH's \boxed{}, GSM8K's ####) stands for its final answer.
+    final = boxed_contents(text) if "\\boxed" in text or "\\fbox" in text else []
+    if final:
+        text = final[-1]
+    elif "####" in text:
+        text = gsm8k_answer(text) or ""
     cleaned = clean(text)
     if not cleaned:
-        raise ReferenceError_("reference is empty")
+        raise BadReference("reference is empty")
     choice = _CHOICE_REF.match(cleaned)
     if choice:
         return _Reference(text, cleaned, text_key(cleaned), None, choice.group(1))
     try:
         node: Node | None = parse(cleaned)
     except TooLarge as exc:
-        raise ReferenceError_(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
+        raise BadReference(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
     except ParseError as exc:
         if not _PLAIN_TEXT.match(cleaned) or not re.search(r"[^\W\d_]{2}", cleaned):
-            raise ReferenceError_(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
+            raise BadReference(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
         node = None
     return _Reference(text, cleaned, text_key(cleaned), node, None)
 
 
 def _reference_texts(reference: Any) -> list[str]:
     if isinstance(reference, bool) or reference is None:
-        raise ReferenceError_(f"reference must be text or a number, got {reference!r}")
+        raise BadReference(f"reference must be text or a number, got {reference!r}")
     if isinstance(reference, str):
         return [reference]
     if isinstance(reference, int):
@@ -155,11 +169,11 @@ def _reference_texts(reference: Any) -> list[str]:
         return [f"{reference.numerator}/{reference.denominator}"]
     if isinstance(reference, float):
         if reference != reference or reference in (float("inf"), float("-inf")):
-            raise ReferenceError_(f"reference must be finite, got {reference!r}")
+            raise BadReference(f"reference must be finite, got {reference!r}")
         return [str(int(reference)) if reference.is_integer() else repr(reference)]
     if isinstance(reference, list | tuple) and reference:
         return [text for item in reference for text in _reference_texts(item)]
-    raise ReferenceError_(
+    raise BadReference(
         f"reference must be text, a number or a list, got {type(reference).__name__}"
     )
 
@@ -177,7 +191,7 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
         same = text_key(cleaned) == ref.key
         return same, "" if same else "text differs from the reference"
     try:
-        node = parse(cleaned)
+        node = _parse_answer(cleaned)
     except TooComplex as exc:
         return False, f"answer refused: {exc}"
     except TooLarge as exc:
@@ -192,7 +206,20 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
     except (MathError, EvalError, ArithmeticError, RecursionError) as exc:
         # ArithmeticError: OverflowError from float conversion of a huge exact value
         return False, f"answer could not be evaluated ({type(exc).__name__}: {exc})"
-    return False, "not equivalent to the reference"
+    return False, f"not equivalent to the reference {ref.raw[:80]!r}"
+
+
+def _parse_answer(cleaned: str) -> Node:
+    """Parse; on failure retry without trailing words ("18 apples", "5 people each")."""
+    try:
+        return parse(cleaned)
+    except TooComplex:
+        raise
+    except ParseError:
+        m = _TRAILING_WORDS.match(cleaned)
+        if m is None:
+            raise
+        return parse(m.group(1))
 
 
 def _compare_choice(answer: str, letter: str) -> tuple[bool, str]:
@@ -200,9 +227,9 @@ def _compare_choice(answer: str, letter: str) -> tuple[bool, str]:
     m = _CHOICE_RESP.match(text)
     if m is None:
         return False, f"expected a choice letter, got {answer[:40]!r}"
-    others = {x for x in _LETTERS.findall(text[m.end() :]) if x != m.group(1).upper()}
-    if others:
-        return False, f"several choices given: {sorted({m.group(1).upper(), *others})}"
+    more = _MORE_CHOICES.match(text[m.end() :])
+    if more and more.group(1).upper() != m.group(1).upper():
+        return False, f"several choices given: {m.group(1).upper()} and {more.group(1).upper()}"
     if m.group(1).upper() == letter:
         return True, ""
     return False, f"chose {m.group(1).upper()}, not {letter}"
@@ -217,6 +244,18 @@ def _combined(answers: list[str], ref: _Reference, rules: Rules) -> bool:
         return equivalent(("list", nodes, frozenset({","})), ref.node, rules)
     except (MathError, ArithmeticError, RecursionError):
         return False
+
+
+def _after_thinking(response: str) -> tuple[str, str]:
+    """The text after the last ``</think>``; ("", "unclosed") when thinking never ends."""
+    last = None
+    for last in _THINK_CLOSE.finditer(response):  # noqa: B007 -- we want the last match
+        pass
+    if last is not None:
+        return response[last.end() :], "closed"
+    if re.search(r"<think\s*>", response[:1000], re.IGNORECASE):
+        return "", "unclosed"
+    return response, "none"
 
 
 class MathVerifier(Verifier):
@@ -251,6 +290,10 @@ class MathVerifier(Verifier):
             if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 <= tol < 1:
                 raise ValueError(f"math verifier: rel_tol must be a number in [0, 1), got {tol!r}")
             out["rel_tol"] = float(tol)
+        if "strip_thinking" in out and not isinstance(out["strip_thinking"], bool):
+            raise ValueError(
+                f"math verifier: strip_thinking must be true or false, got {out['strip_thinking']!r}"
+            )
         if "max_response_chars" in out:
             cap = out["max_response_chars"]
             if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
@@ -268,11 +311,12 @@ class MathVerifier(Verifier):
         tag: str = "answer",
         rel_tol: float | None = None,
         max_response_chars: int = 1_000_000,
+        strip_thinking: bool = True,
     ) -> Score:
         extract = (extract,) if isinstance(extract, str) else tuple(extract)
         try:
             refs = [_prepare_reference(t) for t in _reference_texts(reference)]
-        except ReferenceError_ as exc:
+        except BadReference as exc:
             return Score.error(str(exc))
         if len(response) > max_response_chars:
             return Score.incorrect(
@@ -280,6 +324,10 @@ class MathVerifier(Verifier):
             )
         if "\x00" in response:
             response = response.replace("\x00", "")
+        if strip_thinking:
+            response, thinking = _after_thinking(response)
+            if thinking == "unclosed":
+                return Score.incorrect("no final answer found (<think> is never closed)")
         answers, source = find_answers(response, extract, tag)
         if not answers:
             if source == "empty":
