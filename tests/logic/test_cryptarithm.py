@@ -10,6 +10,10 @@ from tests.logic.helpers_b import answer_of, assert_correct, assert_wrong, check
 F = "cryptarithm"
 
 
+def _num(word: str, m: dict[str, int]) -> int:
+    return int("".join(str(m[ch]) for ch in word))
+
+
 def brute_force(addends: list[str], result: str, hints: dict[str, int]) -> list[dict[str, int]]:
     letters = sorted(set("".join([*addends, result])))
     leading = {w[0] for w in [*addends, result] if len(w) > 1}
@@ -18,8 +22,7 @@ def brute_force(addends: list[str], result: str, hints: dict[str, int]) -> list[
         m = dict(zip(letters, digits, strict=True))
         if any(m[ch] == 0 for ch in leading) or any(m[k] != v for k, v in hints.items()):
             continue
-        num = lambda w: int("".join(str(m[ch]) for ch in w))  # noqa: E731
-        if sum(num(w) for w in addends) == num(result):
+        if sum(_num(w, m) for w in addends) == _num(result, m):
             found.append(m)
     return found
 

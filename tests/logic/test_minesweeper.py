@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -66,7 +67,7 @@ def test_equivalent_formats_score_1():
 
 
 def test_wrong_answers_score_0_with_reason():
-    ref = {"board": ["1?", "??"], "mines": [], "safe": []}
+    ref: dict[str, Any] = {"board": ["1?", "??"], "mines": [], "safe": []}
     assert_correct(F, "mines: none; safe: none", ref)  # nothing is provable here
     ref = {"board": ["01?", "01?", "01?"], "mines": [[2, 3]], "safe": [[1, 3], [3, 3]]}
     assert deduce(ref["board"]) == ([(1, 2)], [(0, 2), (2, 2)])

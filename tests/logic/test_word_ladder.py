@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from m1env.envs.logic.word_ladder import WordLadderConfig, distances, neighbours, words
 from m1env.envs.logic.base import generate_problem
+from m1env.envs.logic.word_ladder import WordLadderConfig, distances, neighbours, words
 from tests.logic.helpers_b import answer_of, assert_correct, assert_wrong, check_contract, items
 
 F = "word_ladder"
@@ -14,7 +14,7 @@ def all_shortest(start: str, target: str) -> list[list[str]]:
     paths = [[target]]
     while paths[0][-1] != start:
         paths = [
-            p + [w] for p in paths for w in neighbours(p[-1]) if dist.get(w) == dist[p[-1]] - 1
+            [*p, w] for p in paths for w in neighbours(p[-1]) if dist.get(w) == dist[p[-1]] - 1
         ]
     return [p[::-1] for p in paths]
 
