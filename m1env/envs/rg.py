@@ -23,10 +23,14 @@ level ``difficulty - 1`` (capped at the attribute's top level; lowered while rg'
 config validation rejects the result), with rg's default inclusive ranges; the four
 datasets without a curriculum ignore difficulty.
 
-The reference holds the coordinates (dataset, config seed, size, item, difficulty)
-and the gold answer; the verifier regenerates the entry (cached per process), checks
-the gold answer still matches (a mismatch means a different reasoning-gym version
-and is an ``error``), and calls ``score_answer``. rg scorers may give partial credit;
+The reference holds the coordinates (dataset, config seed, size, item, difficulty),
+a SHA-256 of the question and the gold answer (for people; scoring does not use it).
+The verifier regenerates the entry (datasets cached per process), checks that the
+question is the one the policy saw (a mismatch means a different reasoning-gym version
+and is an ``error``), and calls ``score_answer`` on the regenerated entry. The gold
+answer is not compared: some datasets (``word_ladder``) pick among equally good
+answers in ``set`` iteration order, which varies with ``PYTHONHASHSEED`` from one
+process to the next, while their scorers accept any of them. rg scorers may give partial credit;
 the Score keeps it (status ``correct`` only at 1.0) unless ``partial_credit=False``.
 
 Datasets left out of the catalogue (:data:`EXCLUDED`): ``composite`` (a mixture that
@@ -142,6 +146,10 @@ def entry(reference: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return ds, ds[reference["item"]]
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def example_answer(ds: Any, item: dict[str, Any]) -> str | None:
     """An answer the dataset's own scorer gives 1.0, or None if there is none."""
     candidates: list[Any] = [item.get("answer")]
@@ -174,6 +182,7 @@ class ReasoningGymSource(TaskSource):
             "difficulty": difficulty,
         }
         ds, data = entry(reference)
+        reference["question_sha256"] = _digest(data["question"])
         reference["answer"] = data["answer"]
         example = example_answer(ds, data)
         return Problem(
@@ -219,7 +228,7 @@ class ReasoningGymVerifier(Verifier):
         if len(answer) > MAX_ANSWER_CHARS:
             return Score.incorrect(f"answer is longer than {MAX_ANSWER_CHARS} characters")
         ds, data = entry(reference)
-        if data["answer"] != reference.get("answer"):
+        if _digest(data["question"]) != reference.get("question_sha256"):
             return Score.error(
                 f"the regenerated {reference['dataset']} item differs from the task's; is "
                 f"reasoning-gym {RG_VERSION} installed?"
