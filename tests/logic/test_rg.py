@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("reasoning_gym")
 
-import m1env  # noqa: E402
-from m1env.envs import rg  # noqa: E402
-from verifiers import get_verifier  # noqa: E402
+import m1env
+from m1env.envs import rg
+from verifiers import get_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,9 @@ def test_catalogue_covers_reasoning_gym_minus_the_excluded():
     assert len(DATASETS) == 106 and len(names) == 99
     assert set(names) | set(rg.EXCLUDED) == set(DATASETS)
     assert {rg.env_id(n) for n in names} <= set(m1env.env_ids())
+    assert rg.SLOW <= set(names)
+    assert "slow" in m1env.spec(rg.env_id("sokoban")).tags
+    assert "slow" not in m1env.spec(rg.env_id("leg_counting")).tags
 
 
 def test_plugin_entry_points_match_the_catalogue():
