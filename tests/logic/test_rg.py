@@ -150,3 +150,36 @@ def test_items_do_not_depend_on_the_hash_seed_except_in_excluded_datasets():
     assert a["basic_arithmetic"] == b["basic_arithmetic"]
     assert a["zebra_puzzles"] == b["zebra_puzzles"]
     assert a["isomorphic_strings"] != b["isomorphic_strings"]  # why it is excluded
+
+
+def test_registration_is_lazy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, m1env\n"
+        "ids = m1env.env_ids()\n"
+        "import gymnasium\n"
+        "assert all(i in gymnasium.registry for i in ids)\n"
+        "assert 'reasoning_gym' not in sys.modules, 'listing ids imported reasoning_gym'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_missing_extra_gives_a_clear_error():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['reasoning_gym'] = None  # as if the extra were not installed\n"
+        "import m1env\n"
+        "from m1env.envs import rg\n"
+        "try:\n"
+        "    rg.ReasoningGymEnv('leg_counting')\n"
+        "except ImportError as exc:\n"
+        "    assert \"pip install 'm1env[rg]'\" in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('no error')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
