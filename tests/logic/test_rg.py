@@ -23,7 +23,7 @@ def registered() -> None:
 
 
 def _task(dataset: str, seed: int = 0, index: int = 0, difficulty: int = 3) -> m1env.Task:
-    env = m1env.make(rg.env_id(dataset), seed=seed).unwrapped
+    env = m1env.make(rg.env_id(dataset), seed=seed)
     _, info = env.reset(options={"index": index, "difficulty": difficulty})
     return m1env.Task.from_dict(info["task"])
 
@@ -114,7 +114,9 @@ def test_partial_credit_is_kept_unless_turned_off():
 def test_simulation_checked_datasets_use_their_stored_example():
     task = _task("graph_color")
     assert task.reference["answer"] is None
-    example = m1env.make(rg.env_id("graph_color")).unwrapped.example_response(task)
+    env = m1env.make(rg.env_id("graph_color")).unwrapped
+    assert isinstance(env, m1env.TaskEnv)
+    example = env.example_response(task)
     json.loads(example.removeprefix("<answer>").removesuffix("</answer>"))
     assert get_verifier("rg").verify(example, task.reference).status == "correct"
     for excluded in ("boxnet", "rush_hour"):
