@@ -23,6 +23,8 @@ def test_planted_colouring_is_proper_and_equivalents_score_1():
         assert swapped != colors
         assert_correct(F, "\n".join(f"{v} = {c}" for v, c in enumerate(swapped)), ref)
         assert_correct(F, " ".join(map(str, colors)), ref)  # plain list form
+        long_form = "; ".join(f"Vertex {v} -> colour {c}" for v, c in enumerate(colors))
+        assert_correct(F, long_form, ref)
 
 
 def test_wrong_colourings_score_0_with_reason():
@@ -39,6 +41,7 @@ def test_wrong_colourings_score_0_with_reason():
     assert_wrong(F, ", ".join(f"{i}: {c}" for i, c in enumerate(colors[:-1])), ref, "no colour")
     assert_wrong(F, answer_of(p) + ", 0: 1", ref, "twice")
     assert_wrong(F, " ".join(map(str, colors[:-1])), ref, "expected")
+    assert_wrong(F, answer_of(p) + " probably", ref, "words outside")
 
 
 def test_config_validates():

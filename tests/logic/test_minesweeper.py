@@ -64,6 +64,7 @@ def test_equivalent_formats_score_1():
     ref = p.answer
     fmt = lambda cells: ", ".join(f"{r}, {c}" for r, c in reversed(cells)) or "none"  # noqa: E731
     assert_correct(F, f"Safe: {fmt(ref['safe'])}\nMines: {fmt(ref['mines'])}", ref)
+    assert_correct(F, f"Mine cells: {fmt(ref['mines'])}\nSafe cells = {fmt(ref['safe'])}", ref)
 
 
 def test_wrong_answers_score_0_with_reason():

@@ -7,8 +7,8 @@ accepts *any* proper colouring with colours 1..k -- not only the planted one -- 
 names the first edge whose ends share a colour.
 
 Answer format: ``vertex: colour`` pairs (``0: 1, 1: 3, 2: 2``, separated by commas,
-semicolons or newlines; ``=`` works as well as ``:``), or just the n colours in vertex
-order (``1 3 2 ...``).
+semicolons or newlines; ``=`` or ``->`` work as well as ``:``; ``vertex 0: colour 1``
+is read too), or just the n colours in vertex order (``1 3 2 ...``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from verifiers import Score
 
 __all__ = ["GraphColoring", "GraphColoringConfig", "parse_coloring"]
 
-_PAIR = re.compile(r"(\d+)\s*(?::|=|->|→)\s*(\d+)")
+_PAIR = re.compile(
+    r"(?:\b(?:vertex|node)\s*)?(\d+)\s*(?::|=|->|→)\s*(?:colou?r\s*)?(\d+)", re.IGNORECASE
+)
 _INT = re.compile(r"-?\d+")
 
 
@@ -55,6 +57,8 @@ def parse_coloring(text: str, vertices: int) -> list[int]:
         rest = _PAIR.sub(" ", text)
         if re.search(r"[0-9]", rest):
             raise ValueError("found numbers outside 'vertex: colour' pairs")
+        if re.search(r"[A-Za-z]", rest):
+            raise ValueError("found words outside 'vertex: colour' pairs")
         colors: dict[int, int] = {}
         for v_text, c_text in pairs:
             v = int(v_text)

@@ -32,7 +32,7 @@ __all__ = ["Minesweeper", "MinesweeperConfig", "deduce", "parse_cells"]
 
 Cell = tuple[int, int]
 _CELL = re.compile(r"\(?\s*(\d+)\s*,\s*(\d+)\s*\)?")
-_LABEL = re.compile(r"\b(mines?|safe)\b\s*[:=\-]?", re.IGNORECASE)
+_LABEL = re.compile(r"\b(mines?|safe)\b(?:\s+cells?\b)?\s*[:=\-]?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
