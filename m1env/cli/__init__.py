@@ -15,6 +15,7 @@ COMMANDS = [
     "m1env.cli.envs",
     "m1env.cli.tasks",
     "m1env.cli.score",
+    "m1env.cli.db",
 ]
 
 

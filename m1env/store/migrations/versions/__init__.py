@@ -1,0 +1,1 @@
+"""Alembic revisions; each file is one revision, checked by hand."""

@@ -1,0 +1,73 @@
+"""Backends for the store tests: SQLite always, PostgreSQL behind ``-m postgres``.
+
+Each PostgreSQL test session works in its own schema (``m1env_test_<random>``, set
+through ``search_path`` in the URL) that is dropped at the end, so concurrent runs on
+one server never see each other; tables are emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from m1env.store import EpisodeStore
+from m1env.store.models import Base
+
+PG_URL = os.environ.get(
+    "M1ENV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def with_schema(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A fresh, empty schema on the test server; dropped afterwards."""
+    schema = f"m1env_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {PG_URL} is not usable (M1ENV_TEST_POSTGRES_URL): {exc}")
+    yield schema
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_schema: str) -> str:
+    url = with_schema(PG_URL, pg_schema)
+    EpisodeStore(url, migrate=True).close()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[EpisodeStore]:
+    with EpisodeStore(db_url) as opened:
+        yield opened
