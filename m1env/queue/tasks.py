@@ -1,0 +1,85 @@
+"""The Celery task: ``m1env.score_jobs(job_ids)`` scores a chunk of stored jobs.
+
+Each job goes through :func:`m1env.queue.jobs.run_job` (attempt counted in SQL,
+Score written exactly once). A chunk that comes back after its worker died is split:
+if any of its jobs is ``running`` -- started by a delivery that never finished --
+every unfinished job is re-published on its own, so the job that kills workers uses
+up only its own attempts, not its neighbours'. A database error retries the whole
+chunk with back-off (finished jobs are skipped on the retry).
+
+The worker's store and settings come from :func:`configure` (``m1env worker`` calls
+it) or the environment; each process opens its own connection pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from celery import shared_task
+
+from m1env.errors import StoreError
+from m1env.queue.app import TASK_NAME
+from m1env.queue.config import QueueConfig
+from m1env.queue.dispatch import publish
+from m1env.queue.jobs import run_job, unfinished_in
+from m1env.store import EpisodeStore
+
+__all__ = ["configure", "score_jobs", "worker_store"]
+
+log = logging.getLogger(__name__)
+
+_config: QueueConfig | None = None
+_store: tuple[int, EpisodeStore] | None = None
+
+
+def configure(config: QueueConfig) -> None:
+    """Use ``config`` in this process and the worker processes it forks."""
+    global _config, _store
+    _config, _store = config, None
+
+
+def _settings() -> QueueConfig:
+    global _config
+    if _config is None:
+        _config = QueueConfig.from_env()
+    return _config
+
+
+def worker_store() -> EpisodeStore:
+    """This process's store (re-opened after a fork: connections are not shared)."""
+    global _store
+    if _store is None or _store[0] != os.getpid():
+        _store = (os.getpid(), EpisodeStore(_settings().database_url))
+    return _store[1]
+
+
+@shared_task(bind=True, name=TASK_NAME, max_retries=None)
+def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
+    if not isinstance(job_ids, list) or not all(isinstance(i, int) for i in job_ids):
+        log.error("score_jobs got a malformed message %r; dropped", job_ids)
+        return {"malformed": 1}
+    config = _settings()
+    store = worker_store()
+    try:
+        if len(job_ids) > 1:
+            open_jobs = unfinished_in(store, job_ids)
+            if any(state == "running" for _, state, _ in open_jobs):
+                jobs = [(job_id, _verifier(store, job_id)) for job_id, _, _ in open_jobs]
+                publish(self.app, jobs, chunk_size=1)
+                return {"split": len(jobs)}
+        done = 0
+        for job_id in job_ids:
+            if run_job(store, job_id, config.max_attempts) is not None:
+                done += 1
+        return {"scored": done}
+    except StoreError as exc:
+        delay = min(30, 2 ** min(self.request.retries, 5))
+        log.warning("store error on jobs %s: %s; retrying in %ss", job_ids[:5], exc, delay)
+        raise self.retry(exc=exc, countdown=delay) from exc
+
+
+def _verifier(store: EpisodeStore, job_id: int) -> str:
+    job = store.get_job(job_id)
+    return job.verifier if job is not None else ""
