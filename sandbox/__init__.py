@@ -1,0 +1,101 @@
+"""Isolated execution of untrusted code: ``run(ExecRequest) -> ExecResult``.
+
+Quick use::
+
+    import sandbox
+    res = sandbox.run(sandbox.ExecRequest(language="python3", source="print(input())",
+                                          stdin="hi\\n", limits=sandbox.Limits(wall_s=2)))
+    res.verdict, res.stdout          # ('ok', 'hi\\n')
+
+    prog = sandbox.prepare(sandbox.ExecRequest(language="c++", source=cpp))  # compile once
+    results = [prog.run(stdin=t) for t in tests]                               # run many
+
+Backends (see each module's docstring for what it protects against and what not):
+``bwrap`` (default where available), ``docker``, ``process`` (no isolation).
+``M1ENV_SANDBOX_BACKEND`` selects one; :func:`get_backend` auto-detects otherwise.
+Concurrency is capped process-wide (``M1ENV_SANDBOX_MAX_JOBS``, default: CPUs);
+excess jobs wait for a slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .backend import Backend, Program, Step, decide_verdict
+from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Verdict
+from .errors import (
+    BackendUnavailableError,
+    ConfigError,
+    SandboxBusyError,
+    SandboxError,
+    SandboxInternalError,
+    UnknownBackendError,
+    UnknownLanguageError,
+    UnsafePathError,
+)
+from .languages import COMPILE_LIMITS, Language, get_language, languages, register_language
+from .limiter import JobLimiter, get_limiter, set_max_jobs
+from .registry import (
+    BACKEND_ENV,
+    available_backends,
+    choose_backend_name,
+    close_backends,
+    get_backend,
+)
+
+__all__ = [
+    "BACKEND_ENV",
+    "COMPILE_LIMITS",
+    "VERDICTS",
+    "Backend",
+    "BackendUnavailableError",
+    "ConfigError",
+    "ExecRequest",
+    "ExecResult",
+    "JobLimiter",
+    "Language",
+    "Limits",
+    "Program",
+    "SandboxBusyError",
+    "SandboxError",
+    "SandboxInternalError",
+    "Step",
+    "UnknownBackendError",
+    "UnknownLanguageError",
+    "UnsafePathError",
+    "Verdict",
+    "available_backends",
+    "choose_backend_name",
+    "close_backends",
+    "decide_verdict",
+    "get_backend",
+    "get_language",
+    "get_limiter",
+    "languages",
+    "prepare",
+    "register_language",
+    "run",
+    "run_many",
+    "set_max_jobs",
+]
+
+
+def _resolve(backend: Backend | str | None) -> Backend:
+    return backend if isinstance(backend, Backend) else get_backend(backend)
+
+
+def run(request: ExecRequest, backend: Backend | str | None = None) -> ExecResult:
+    """Run one request (compiling first if its language needs it)."""
+    return _resolve(backend).run(request)
+
+
+def prepare(request: ExecRequest, backend: Backend | str | None = None) -> Program:
+    """Compile once; call ``.run(stdin=...)`` on the result for each input."""
+    return _resolve(backend).prepare(request)
+
+
+def run_many(
+    request: ExecRequest, stdins: Sequence[str | bytes], backend: Backend | str | None = None
+) -> list[ExecResult]:
+    """Compile once and run on each stdin, in order."""
+    return _resolve(backend).run_many(request, stdins)

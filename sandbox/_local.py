@@ -1,0 +1,210 @@
+"""Shared host side of the ``process`` and ``bwrap`` backends.
+
+Each step gets a fresh work dir ``<base>/job-<worker pid>-<n>-<random>`` where the
+request's files are written (never following links), the program runs, the
+``collect`` files are read back with ``O_NOFOLLOW``, and which is then deleted.
+``<base>`` is ``$M1ENV_SANDBOX_TMP`` or ``/dev/shm/m1env-sandbox`` (tmpfs: the pages
+a job writes there are charged to its memory cgroup, so "fill the disk" is bounded
+by the memory limit as well as by the per-file size limit), else the system temp dir.
+
+When the worker runs as root, jobs run as an unprivileged user
+(``$M1ENV_SANDBOX_UID``, default 65534 "nobody") that owns only its work dir.
+Work dirs left by a dead worker are removed when a backend starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from ._proc import SPAWN_LOCK
+from .backend import MAX_COLLECT_BYTES, Step
+from .errors import ConfigError, SandboxInternalError
+from .paths import read_back, write_tree
+
+__all__ = ["LocalWorkdirs", "fork_reaper", "sandbox_ids", "scrubbed_env", "set_pdeathsig"]
+
+_counter = itertools.count()
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_prctl: Any
+_close_range: Any
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _prctl = _libc.prctl
+    _close_range = getattr(_libc, "close_range", None)
+except (OSError, AttributeError):  # pragma: no cover - non-glibc hosts
+    _prctl = _close_range = None
+
+
+def fork_reaper() -> None:
+    """In a child before exec: fork; the new child returns (and goes on to exec), this
+    process stays behind as a child subreaper, reaps every descendant that is orphaned
+    to it, and exits with the exec'd child's status (128+N for signal N).
+
+    Used in front of bubblewrap, whose monitor exits without reaping the namespace's
+    init: without a subreaper that init becomes a zombie of host PID 1, which on some
+    hosts (this CI VM) reaps lazily, so zombies of the job user pile up, eat its
+    RLIMIT_NPROC and pid space.
+    """
+    if _prctl is None:
+        return
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    child = os.fork()
+    if child == 0:
+        set_pdeathsig()
+        return
+    # The reaper holds none of the job's pipes (the host waits for their EOF) and none
+    # of Popen's fds (its error pipe must close when the real child execs).
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if _close_range is not None:
+        _close_range(3, 0xFFFFFFFF, 0)
+    else:  # pragma: no cover - glibc < 2.34
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) > 2:
+                with contextlib.suppress(OSError):
+                    os.close(int(name))
+    code = 1
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            code = code if code >= 0 else 128 - code
+    os._exit(code)
+
+
+def set_pdeathsig() -> None:
+    """In a child: die with SIGKILL when the parent thread that forked it dies."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def sandbox_ids() -> tuple[int, int] | None:
+    """(uid, gid) jobs run as when the worker is root; None when not root."""
+    if os.geteuid() != 0:
+        return None
+    raw = os.environ.get("M1ENV_SANDBOX_UID", "65534")
+    try:
+        uid = int(raw)
+    except ValueError:
+        raise ConfigError(f"M1ENV_SANDBOX_UID must be a number, got {raw!r}") from None
+    if uid <= 0:
+        raise ConfigError("M1ENV_SANDBOX_UID must not be root (0)")
+    return uid, uid
+
+
+def scrubbed_env(home: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """The only environment a job sees: nothing of the worker's leaks in."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def _default_base() -> str:
+    configured = os.environ.get("M1ENV_SANDBOX_TMP")
+    if configured:
+        return configured
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return os.path.join(shm, f"m1env-sandbox-{os.geteuid()}")
+    return os.path.join(tempfile.gettempdir(), f"m1env-sandbox-{os.geteuid()}")
+
+
+def _rmtree(path: str) -> None:
+    def fix(_func: object, p: str, _exc: object) -> None:
+        # A job may leave dirs without write/exec permission (only matters when the
+        # worker is not root); restore them and retry.
+        os.chmod(os.path.dirname(p), 0o700)
+        if os.path.isdir(p) and not os.path.islink(p):
+            os.chmod(p, 0o700)
+            shutil.rmtree(p, ignore_errors=True)
+        elif os.path.lexists(p):
+            os.unlink(p)
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=fix)
+
+
+class LocalWorkdirs:
+    """Creates, fills, collects and removes per-step work dirs on the host."""
+
+    def __init__(self, base: str | None = None) -> None:
+        self.base = base or _default_base()
+        self.ids = sandbox_ids()
+        os.makedirs(self.base, mode=0o711, exist_ok=True)
+        st = os.lstat(self.base)
+        if st.st_uid != os.geteuid() or os.path.islink(self.base):
+            raise SandboxInternalError(f"{self.base} is not a directory owned by this user")
+        os.chmod(self.base, 0o711)
+        self.reap_stale()
+
+    def reap_stale(self) -> int:
+        removed = 0
+        for name in os.listdir(self.base):
+            parts = name.split("-")
+            if len(parts) < 3 or parts[0] != "job" or not parts[1].isdigit():
+                continue
+            pid = int(parts[1])
+            if pid == os.getpid():
+                continue
+            try:
+                os.kill(pid, 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            _rmtree(os.path.join(self.base, name))
+            removed += 1
+        return removed
+
+    def create(self, step: Step) -> str:
+        name = f"job-{os.getpid()}-{next(_counter)}-{secrets.token_hex(4)}"
+        path = os.path.join(self.base, name)
+        os.mkdir(path, 0o700)
+        try:
+            if self.ids:
+                os.chown(path, *self.ids)
+            with SPAWN_LOCK:
+                write_tree(path, step.files, self.ids)
+        except BaseException:
+            _rmtree(path)
+            raise
+        return path
+
+    @staticmethod
+    def collect(path: str, step: Step) -> tuple[dict[str, bytes], list[str]]:
+        files: dict[str, bytes] = {}
+        notes: list[str] = []
+        for rel in step.collect:
+            try:
+                files[rel] = read_back(path, rel, MAX_COLLECT_BYTES)
+            except SandboxInternalError as exc:
+                notes.append(f"not collected: {exc}")
+        return files, notes
+
+    @staticmethod
+    def remove(path: str) -> None:
+        _rmtree(path)

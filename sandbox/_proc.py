@@ -1,0 +1,221 @@
+"""Run one child process with a wall deadline and capped output; report what happened.
+
+This is the shared engine of the ``process`` and ``bwrap`` backends.  It reads stdout
+and stderr through pipes with a selector (no threads), feeds stdin without blocking,
+stops reading at ``output_bytes`` per stream and kills the process tree through the
+caller's ``kill`` callback when output overflows, the wall deadline passes, or the
+main process exits while something it started still holds the pipes.  Resource use
+comes from ``wait4`` (CPU time and peak RSS of the whole waited-for tree).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "set_rlimits"]
+
+#: Held while job files are open for writing and while a child is between fork and
+#: exec.  A child forked by another thread inherits (until its exec) any fd open at
+#: that moment; if that fd is a job's executable opened for writing, exec'ing it fails
+#: with ETXTBSY ("Text file busy") -- a spurious runtime error under concurrency.
+SPAWN_LOCK = threading.Lock()
+
+_CHUNK = 1 << 16
+
+
+@dataclass
+class Outcome:
+    exit_code: int | None
+    signal: int | None
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    output_exceeded: bool
+    timed_out: bool
+    wall_s: float
+    cpu_s: float
+    maxrss_bytes: int
+
+
+def set_rlimits(
+    *,
+    cpu_s: float,
+    address_space: int | None,
+    file_size: int,
+    open_files: int,
+    processes: int | None,
+) -> None:
+    """Apply rlimits to the calling process (used in a child before exec)."""
+    cpu = max(1, int(cpu_s + 0.999))
+    # SIGXCPU at the soft limit, SIGKILL one second later if it is caught.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if address_space is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+def _nonblock_write(fd: int, data: memoryview) -> int:
+    try:
+        return os.write(fd, data[:_CHUNK])
+    except BlockingIOError:
+        return 0
+
+
+def _spawn(
+    argv: Sequence[str],
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: bytes,
+    preexec_fn: Callable[[], None] | None,
+    pass_fds: Sequence[int],
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=dict(env),
+        close_fds=True,
+        pass_fds=tuple(pass_fds),
+        start_new_session=True,
+        preexec_fn=preexec_fn,
+    )
+
+
+def execute(
+    argv: Sequence[str],
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: bytes,
+    wall_s: float,
+    output_bytes: int,
+    preexec_fn: Callable[[], None] | None,
+    kill: Callable[[int], None],
+    pass_fds: Sequence[int] = (),
+) -> Outcome:
+    """Run ``argv``; ``kill(pid)`` must kill the whole tree started from ``pid``."""
+    start = time.monotonic()
+    with SPAWN_LOCK:  # Popen returns once the child has exec'd (or failed to)
+        proc = _spawn(argv, cwd, env, stdin, preexec_fn, pass_fds)
+    deadline = start + wall_s
+    assert proc.stdout is not None and proc.stderr is not None
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    bufs: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
+    sizes = dict.fromkeys(bufs, 0)
+    truncated = dict.fromkeys(bufs, False)
+    timed_out = exceeded = exited = killed = False
+    sel = selectors.DefaultSelector()
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        sel.register(pidfd, selectors.EVENT_READ)
+        for fd in bufs:
+            sel.register(fd, selectors.EVENT_READ)
+        pending = memoryview(stdin)
+        in_fd = proc.stdin.fileno() if proc.stdin is not None else -1
+        if in_fd >= 0:
+            os.set_blocking(in_fd, False)
+            sel.register(in_fd, selectors.EVENT_WRITE)
+        open_pipes = len(bufs)
+        while open_pipes or not exited:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and not killed:
+                timed_out = True
+                kill(proc.pid)
+                killed = True
+                # Give the pipes a moment to report EOF after the kill.
+                deadline = time.monotonic() + 2.0
+                continue
+            if remaining <= 0:
+                break
+            for key, _ in sel.select(remaining):
+                fd = key.fd
+                if fd == pidfd:
+                    exited = True
+                    sel.unregister(pidfd)
+                    if open_pipes and not killed:
+                        # Whatever still holds our pipes outlived the main process.
+                        kill(proc.pid)
+                        killed = True
+                elif fd == in_fd:
+                    try:
+                        pending = pending[_nonblock_write(fd, pending) :]
+                    except OSError as exc:
+                        if exc.errno not in (errno.EPIPE, errno.EINVAL):
+                            raise
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(fd)
+                        assert proc.stdin is not None
+                        proc.stdin.close()
+                else:
+                    chunk = os.read(fd, _CHUNK)
+                    if not chunk:
+                        sel.unregister(fd)
+                        open_pipes -= 1
+                        continue
+                    room = output_bytes - sizes[fd]
+                    if len(chunk) > room:
+                        chunk = chunk[: max(room, 0)]
+                        truncated[fd] = True
+                        if not killed:
+                            exceeded = True
+                            kill(proc.pid)
+                            killed = True
+                    if chunk:
+                        bufs[fd].append(chunk)
+                        sizes[fd] += len(chunk)
+        # Always sweep before reaping: the main process is at worst a zombie here, so
+        # its pid (and process group id) cannot have been reused yet.
+        kill(proc.pid)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        sel.close()
+        os.close(pidfd)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
+    code = proc.returncode
+    return Outcome(
+        exit_code=code if code >= 0 else None,
+        signal=-code if code < 0 else None,
+        stdout=b"".join(bufs[out_fd]),
+        stderr=b"".join(bufs[err_fd]),
+        stdout_truncated=truncated[out_fd],
+        stderr_truncated=truncated[err_fd],
+        output_exceeded=exceeded,
+        timed_out=timed_out,
+        wall_s=time.monotonic() - start,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        maxrss_bytes=usage.ru_maxrss * 1024,
+    )
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group led by ``pid`` (children started with a new session)."""
+    # A member forking while the signal is delivered is stopped by the kernel (fork
+    # fails with a fatal signal pending); repeat a few times anyway until none is left.
+    for _ in range(5):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return

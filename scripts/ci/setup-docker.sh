@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install and start a Docker engine, and build the sandbox base image from Debian packages.
+# Idempotent: each step is skipped when its result is already there.
+#
+#   1. apt: docker.io (dockerd, containerd, runc) and debootstrap
+#   2. start dockerd in the background if no daemon answers on /var/run/docker.sock
+#   3. build image m1env-sandbox-base (bookworm minbase + python3, gcc, g++) with debootstrap
+#      and `docker import` -- no registry is needed; the rootfs tarball is cached under
+#      $M1ENV_CACHE (default /var/cache/m1env) so a fresh dockerd re-imports in seconds.
+set -euo pipefail
+
+IMAGE="${M1ENV_SANDBOX_IMAGE:-m1env-sandbox-base}"
+CACHE="${M1ENV_CACHE:-/var/cache/m1env}"
+TARBALL="$CACHE/sandbox-rootfs-bookworm.tar"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+LOG="${DOCKERD_LOG:-/var/log/m1env-dockerd.log}"
+export DEBIAN_FRONTEND=noninteractive
+
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
+    apt-get update -q
+    apt-get install -y -q docker.io debootstrap
+fi
+
+docker_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+if ! docker_up; then
+    nohup dockerd >"$LOG" 2>&1 &
+    for _ in $(seq 1 60); do docker_up && break; sleep 0.5; done
+    docker_up || { echo "setup-docker: dockerd did not start; see $LOG" >&2; tail -20 "$LOG" >&2; exit 1; }
+fi
+
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    if [ ! -s "$TARBALL" ]; then
+        mkdir -p "$CACHE"
+        root="$(mktemp -d "$CACHE/rootfs.XXXXXX")"
+        trap 'rm -rf "$root"' EXIT
+        debootstrap --variant=minbase --include=python3,gcc,g++,libc6-dev \
+            bookworm "$root" "$MIRROR"
+        # Trim what a sandbox never needs: package caches, docs, man pages.
+        rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+            "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/locale
+        tar -C "$root" -cf "$TARBALL.tmp" .
+        mv "$TARBALL.tmp" "$TARBALL"
+    fi
+    docker import --change 'WORKDIR /work' --change 'CMD ["/bin/sh"]' \
+        "$TARBALL" "$IMAGE" >/dev/null
+fi
+docker image inspect "$IMAGE" --format "setup-docker: image {{.RepoTags}} {{.Size}} bytes"
+echo "setup-docker: ok"

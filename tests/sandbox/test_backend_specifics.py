@@ -1,0 +1,131 @@
+"""Backend-specific behaviour: bwrap's rlimit fallback, process warning, docker pool/reaping."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import sandbox
+from sandbox import ExecRequest, Limits
+from sandbox.backends.bwrap import BwrapBackend
+
+from .conftest import make_backend
+
+MEMORY_BOMB = "x = []\nwhile True: x.append(bytearray(16 << 20))\n"
+
+
+def test_bwrap_without_cgroups_falls_back_to_rlimits_and_says_so() -> None:
+    make_backend("bwrap")
+    backend = BwrapBackend()
+    backend.cgroups = None
+    backend.cgroup_note = "cgroups disabled for this test; falling back to rlimits"
+    res = backend.run(
+        ExecRequest(language="python3", source=MEMORY_BOMB, limits=Limits(memory_mb=128))
+    )
+    assert res.verdict == "memory" and "MemoryError" in res.stderr
+    assert any("falling back" in m for m in res.messages)
+    fork = "import os\nfor _ in range(200):\n    os.fork()\n"
+    res = backend.run(ExecRequest(language="python3", source=fork, limits=Limits(processes=8)))
+    assert res.verdict == "runtime_error" and "BlockingIOError" in res.stderr
+    res = backend.run(
+        ExecRequest(language="python3", source="while True: pass", limits=Limits(cpu_s=1))
+    )
+    assert res.verdict == "timeout" and res.cpu_s >= 0.9
+
+
+@pytest.mark.docker
+def test_docker_replaces_a_pooled_container_that_died() -> None:
+    backend = make_backend("docker")
+    backend.prewarm()  # type: ignore[attr-defined]
+    with backend._lock:  # type: ignore[attr-defined]
+        victim = next(iter(backend._pools.values()))[0]  # type: ignore[attr-defined]
+    backend.api.kill(victim.id)  # type: ignore[attr-defined]
+    time.sleep(0.5)
+    results = [backend.run(ExecRequest(language="python3", source="print(1)")) for _ in range(3)]
+    assert [r.verdict for r in results] == ["ok"] * 3
+
+
+def test_bwrap_reports_cgroup_limits_in_info() -> None:
+    backend = make_backend("bwrap")
+    info = backend.info()
+    assert info["namespaces"] == ["user", "pid", "net", "ipc", "uts", "cgroup", "mount"]
+    assert "cgroup" in info["cgroups"]
+
+
+def test_bwrap_memory_peak_and_pid_refusals_are_reported() -> None:
+    backend = make_backend("bwrap")
+    if backend.cgroups is None:  # type: ignore[attr-defined]
+        pytest.skip("cgroups are not writable here")
+    src = "x = bytearray(64 << 20); x[::4096] = b'1' * len(x[::4096]); print(len(x))"
+    res = backend.run(ExecRequest(language="python3", source=src))
+    assert res.verdict == "ok" and res.peak_memory_bytes is not None
+    assert res.peak_memory_bytes >= 64 << 20
+    res = backend.run(
+        ExecRequest(
+            command=["/bin/sh", "-c", "for i in 1 2 3 4 5 6; do sleep 1 & done; wait"],
+            limits=Limits(processes=3),
+        )
+    )
+    assert any("fork(s) refused" in m for m in res.messages)
+
+
+def test_process_backend_warns_loudly() -> None:
+    code = (
+        "import warnings, sandbox; warnings.simplefilter('always');\n"
+        "from sandbox.backends.process import ProcessBackend; ProcessBackend()"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "NOT isolation" in proc.stderr
+    backend = make_backend("process")
+    assert backend.isolating is False
+    res = backend.run(ExecRequest(command=["/bin/true"]))
+    assert "process backend: no isolation" in res.messages
+
+
+@pytest.mark.docker
+def test_docker_pool_never_reuses_a_container() -> None:
+    backend = make_backend("docker")
+    backend.prewarm()  # type: ignore[attr-defined]
+    src = "import socket; print(socket.gethostname())"
+    names = {backend.run(ExecRequest(language="python3", source=src)).stdout for _ in range(4)}
+    assert len(names) == 4
+
+
+@pytest.mark.docker
+def test_docker_reaps_containers_of_a_dead_worker() -> None:
+    import docker
+
+    from sandbox.backends.docker import LABEL, OWNER_LABEL, DockerBackend
+
+    client = docker.from_env()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = client.containers.run(
+        "m1env-sandbox-base", ["sleep", "300"], detach=True, network_mode="none",
+        labels={LABEL: "1", OWNER_LABEL: f"{os.uname().nodename}:{dead.pid}"},
+    )  # fmt: skip
+    try:
+        fresh = DockerBackend(pool_size=0)
+        try:
+            assert fresh.reaped >= 1
+        finally:
+            fresh.close()
+        deadline = time.monotonic() + 10
+        ids = [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+        while orphan.id in ids and time.monotonic() < deadline:
+            time.sleep(0.1)
+            ids = [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+        assert orphan.id not in ids
+    finally:
+        with contextlib.suppress(docker.errors.NotFound):
+            orphan.remove(force=True)
+        client.close()
+
+
+def test_get_backend_returns_shared_instances() -> None:
+    assert sandbox.get_backend("process") is sandbox.get_backend("process")
