@@ -48,9 +48,7 @@ def submit(
     return claimed
 
 
-def publish(
-    app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 16
-) -> int:
+def publish(app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 16) -> int:
     """Send ``(job_id, verifier)`` jobs in chunks; returns how many ids were sent.
 
     A failure to publish is logged and swallowed: the jobs stay in SQL and the

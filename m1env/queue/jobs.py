@@ -41,9 +41,7 @@ def run_job(store: EpisodeStore, job_id: int, max_attempts: int) -> JobOutcome |
         return None
     if attempts > max_attempts:
         cause = job.last_error or "its worker died each time"
-        return store.fail_job(
-            job_id, f"gave up after {attempts - 1} attempts: {cause}", final=True
-        )
+        return store.fail_job(job_id, f"gave up after {attempts - 1} attempts: {cause}", final=True)
     payload: Any = job.payload
     if not isinstance(payload, dict) or "response" not in payload:
         return store.fail_job(job_id, "malformed job payload", final=True)

@@ -142,6 +142,10 @@ class Guard:
                 )
                 return
         if scope.get("method") in ("POST", "PUT", "PATCH"):
+            if "content-type" not in headers:
+                # Every body route takes JSON; a client that forgot the header means JSON.
+                scope["headers"] = [*scope["headers"], (b"content-type", b"application/json")]
+                headers["content-type"] = "application/json"
             body = await self._read_body(receive, send, headers)
             if body is None:
                 return
@@ -222,9 +226,7 @@ class Guard:
                 try:
                     json.loads(text)
                 except json.JSONDecodeError as exc:
-                    problem = (
-                        f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                    )
+                    problem = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                 except RecursionError:
                     problem = "JSON nested too deeply"
         if problem is None:

@@ -25,11 +25,15 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "m1env_http_requests", "HTTP requests", ["route", "method", "status"],
+            "m1env_http_requests",
+            "HTTP requests",
+            ["route", "method", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "m1env_http_request_seconds", "HTTP request latency", ["route"],
+            "m1env_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=self.registry,
         )
@@ -38,7 +42,9 @@ class Metrics:
             "m1env_scores", "Scores returned", ["verifier", "status"], registry=self.registry
         )
         self.rejected = Counter(
-            "m1env_rejected", "requests refused before scoring", ["reason"],
+            "m1env_rejected",
+            "requests refused before scoring",
+            ["reason"],
             registry=self.registry,
         )
 

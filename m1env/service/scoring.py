@@ -136,7 +136,7 @@ class _Base:
                 return None
             return record, self.store.job_score(job_id) if record.result_score_id else None
 
-        return await self._run(read)  # type: ignore[no-any-return]
+        return await self._run(read)
 
     async def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
