@@ -32,6 +32,7 @@ from m1env.errors import StoreError
 from m1env.service.config import ServiceConfig
 from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.store import EpisodeStore, JobRecord
+from m1env.store.base import ident
 from m1env.store.sanitize import Report, clean_json
 from verifiers import Score, UnknownVerifierError, Verifier, WorkerPool, get_verifier
 
@@ -65,6 +66,11 @@ def prepare(
         raise BadRequest(str(exc), 422) from None
     except Exception as exc:  # a plugin that fails to load is the server's fault
         raise BadRequest(f"verifier {name!r} could not be loaded: {exc}", 503) from None
+    if key is not None:
+        try:
+            ident(key, "idempotency_key")
+        except StoreError as exc:
+            raise BadRequest(str(exc), 422) from None
     report = Report()
     try:
         payload = clean_json(
