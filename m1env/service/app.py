@@ -39,6 +39,7 @@ from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.service.guard import Guard
 from m1env.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from m1env.service.schemas import (
+    ERRORS,
     BatchRequest,
     BatchResponse,
     JobOut,
@@ -116,8 +117,9 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if service._scorer is not None:
-                await service._scorer.close()
+            scorer, service._scorer = service._scorer, None
+            if scorer is not None:
+                await scorer.close()
 
     app = FastAPI(
         title="m1env scoring service",
@@ -148,7 +150,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         log.warning("store error: %s", exc)
         return SafeJSONResponse({"detail": f"the job store is unavailable: {exc}"}, 503)
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], responses=ERRORS)
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", **service.scorer.healthy()}
 
@@ -156,7 +158,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     async def metrics() -> Response:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE)
 
-    @app.get("/v1/verifiers", tags=["scoring"])
+    @app.get("/v1/verifiers", tags=["scoring"], responses=ERRORS)
     async def verifiers() -> list[VerifierInfo]:
         from m1env.queue.routing import queue_for
 
@@ -181,12 +183,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     def _item(req: ScoreRequest, key: str | None = None) -> Item:
         return prepare(req.verifier, req.response, req.reference, req.options, key)
 
-    @app.post("/v1/score", tags=["scoring"])
+    @app.post("/v1/score", tags=["scoring"], responses=ERRORS)
     async def score(req: ScoreRequest) -> ScoreOut:
         (result,) = await service.score([_item(req)])
         return ScoreOut(**result.to_dict())
 
-    @app.post("/v1/score/batch", tags=["scoring"])
+    @app.post("/v1/score/batch", tags=["scoring"], responses=ERRORS)
     async def score_batch(req: BatchRequest) -> BatchResponse:
         if len(req.items) > config.max_batch:
             raise BadRequest(
@@ -201,7 +203,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         results = await service.score(items)
         return BatchResponse(results=[ScoreOut(**s.to_dict()) for s in results])
 
-    @app.post("/v1/jobs", tags=["jobs"], status_code=202)
+    @app.post("/v1/jobs", tags=["jobs"], responses=ERRORS, status_code=202)
     async def submit_job(req: JobRequest, response: Response) -> JobOut:
         item = _item(req, req.idempotency_key)
         try:
@@ -218,7 +220,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             return _job_out(record, existing, created)
         return _job_out(record, None, created)
 
-    @app.get("/v1/jobs/{job_id}", tags=["jobs"])
+    @app.get("/v1/jobs/{job_id}", tags=["jobs"], responses=ERRORS)
     async def get_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> JobOut:
         found = await service.scorer.job(job_id)
         if found is None:

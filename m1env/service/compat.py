@@ -32,6 +32,7 @@ from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from m1env.service.errors import BadRequest
+from m1env.service.schemas import ERRORS
 
 if TYPE_CHECKING:
     from m1env.service.app import Service
@@ -175,11 +176,11 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
 def add_compat_routes(app: FastAPI, service: Service) -> None:
     from m1env.service.scoring import prepare
 
-    @app.post("/run_code", tags=["compat"])
+    @app.post("/run_code", tags=["compat"], responses=ERRORS)
     async def run_code_route(req: RunCodeRequest) -> RunCodeResponse:
         return await asyncio.to_thread(run_code, req)
 
-    @app.post("/get_reward", tags=["compat"])
+    @app.post("/get_reward", tags=["compat"], responses=ERRORS)
     async def get_reward(
         req: RewardRequest,
         verifier: str | None = Query(default=None, min_length=1, max_length=255),

@@ -16,8 +16,10 @@ from starlette.responses import JSONResponse
 from verifiers.score import Score
 
 __all__ = [
+    "ERRORS",
     "BatchRequest",
     "BatchResponse",
+    "ErrorOut",
     "JobOut",
     "JobRequest",
     "SafeJSONResponse",
@@ -79,6 +81,36 @@ class JobOut(BaseModel):
     last_error: str | None
     created: bool | None = Field(default=None, description="on submission: was the job new")
     score: ScoreOut | None
+
+
+class FieldError(BaseModel):
+    loc: str
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: a message saying what is wrong (and, for 422, each field)."""
+
+    detail: str
+    errors: list[FieldError] | None = None
+    job_id: int | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": why}
+    for code, why in {
+        400: "malformed JSON, invalid UTF-8 or nesting too deep",
+        401: "missing or unknown API key",
+        404: "no such job",
+        409: "idempotency key already names a different job",
+        413: "request body or batch too large",
+        422: "well-formed JSON that is not a valid request",
+        429: "rate limit exceeded (see Retry-After)",
+        503: "the job store or a verifier plugin is unavailable",
+        504: "queue mode: not scored in time; poll the job",
+    }.items()
+}
 
 
 class VerifierInfo(BaseModel):

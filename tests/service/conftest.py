@@ -21,7 +21,7 @@ import uvicorn
 
 with warnings.catch_warnings():
     # starlette's TestClient nags about httpx; it is the documented way to test ASGI apps.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
