@@ -13,6 +13,7 @@ They live here, on the store's own models, rather than widening the store's API.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -29,10 +30,15 @@ from verifiers import Score, UnknownVerifierError, get_verifier
 __all__ = ["run_job", "scores_for", "stale_jobs", "touch_jobs", "unfinished_in"]
 
 OPEN_STATES = ("queued", "running")
+log = logging.getLogger(__name__)
 
 
 def run_job(store: EpisodeStore, job_id: int, max_attempts: int) -> JobOutcome | None:
-    """Deliver job ``job_id`` once; None if it was already finished."""
+    """Deliver job ``job_id`` once; None if it was already finished (or never existed:
+    a message naming a job of another database is dropped, not retried forever)."""
+    if store.get_job(job_id) is None:
+        log.warning("no scoring job %s in this database; message dropped", job_id)
+        return None
     attempts = store.start_attempt(job_id)
     if attempts is None:
         return None
