@@ -8,6 +8,7 @@ database of its own); its queues are purged before each test. Workers run as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,7 +20,11 @@ from pathlib import Path
 import pytest
 
 from m1env.queue import QueueConfig, get_app
-from tests.service.conftest import BACKENDS, db_url, pg_url  # noqa: F401  (fixtures)
+from tests.service import conftest as _service
+
+# The store fixtures (SQLite always, PostgreSQL behind -m postgres) are shared.
+db_url = _service.db_url
+pg_url = _service.pg_url
 
 REDIS_URL = os.environ.get("M1ENV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +55,11 @@ class Worker:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_VERIFY_WORKERS": "1"}
         self.log = open(log, "ab")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -72,10 +81,8 @@ class Worker:
             return []
 
     def kill_group(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
@@ -87,10 +94,8 @@ class Worker:
                 self.kill_group()
         else:
             # The main process is gone; its orphaned pool processes may not be.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.log.close()
 
 

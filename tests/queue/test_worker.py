@@ -35,20 +35,23 @@ def test_service_in_queue_mode(
     with make_client(db_url, mode="queue", broker_url=broker_url, chunk_size=4) as client:
         assert client.get("/healthz").json() == {"status": "ok", "mode": "queue", "broker": "ok"}
         one = client.post(
-            "/v1/score", json={"verifier": "exact", "response": "<answer>4</answer>", "reference": "4"}
+            "/v1/score",
+            json={"verifier": "exact", "response": "<answer>4</answer>", "reference": "4"},
         )
         assert one.status_code == 200 and one.json()["status"] == "correct"
         items = [
-            {"verifier": "test/quick", "response": "a" if i % 3 else "b", "reference": {"answer": "a"}}
+            {
+                "verifier": "test/quick",
+                "response": "a" if i % 3 else "b",
+                "reference": {"answer": "a"},
+            }
             for i in range(30)
         ]
         results = client.post("/v1/score/batch", json={"items": items}).json()["results"]
         assert [r["status"] for r in results] == [
             "correct" if i % 3 else "incorrect" for i in range(30)
         ]
-        job = client.post(
-            "/v1/jobs", json={**items[1], "idempotency_key": "q-1"}
-        ).json()
+        job = client.post("/v1/jobs", json={**items[1], "idempotency_key": "q-1"}).json()
         deadline = time.monotonic() + 30
         while (got := client.get(f"/v1/jobs/{job['id']}").json())["state"] != "done":
             assert time.monotonic() < deadline

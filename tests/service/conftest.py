@@ -11,10 +11,9 @@ import socket
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
-
-import warnings
 
 import pytest
 import uvicorn

@@ -102,7 +102,9 @@ def test_embedded_service_finishes_jobs_left_by_a_previous_run(tmp_path) -> None
     url = f"sqlite:///{tmp_path / 'left.db'}"
     with EpisodeStore(url) as store:
         job, _ = store.claim_job(
-            "left-over", "exact", {"response": "<answer>1</answer>", "reference": "1", "options": {}}
+            "left-over",
+            "exact",
+            {"response": "<answer>1</answer>", "reference": "1", "options": {}},
         )
     with make_client(url) as client:
         assert wait_job(client, job.id)["score"]["status"] == "correct"

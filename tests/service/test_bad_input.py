@@ -53,8 +53,17 @@ def refused(r, status: int, *words: str) -> None:
         (b'{"verifier":"exact","response":"\xed\xa0\x80","reference":"1"}', 400, ["UTF-8"]),
         (b'{"verifier":"exact","response":"\xff","reference":"1"}', 400, ["UTF-8"]),
     ],
-    ids=["garbage", "empty", "array", "truncated", "deep-array", "deep-object", "raw-nul",
-         "raw-surrogate", "bad-utf8"],
+    ids=[
+        "garbage",
+        "empty",
+        "array",
+        "truncated",
+        "deep-array",
+        "deep-object",
+        "raw-nul",
+        "raw-surrogate",
+        "bad-utf8",
+    ],
 )
 def test_malformed_bodies(client, db_url, route, body, status, words) -> None:
     refused(client.post(route, content=body, headers=JSON), status, *words)
@@ -98,9 +107,7 @@ def test_bad_ids_and_batches(client) -> None:
     refused(client.post("/v1/score/batch", json=bad), 422, "items[1]", "unknown verifier")
 
 
-def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(
-    client, db_url
-) -> None:
+def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client, db_url) -> None:
     """Valid JSON escapes are scored after U+FFFD replacement, and the Score says so."""
     raw = (
         b'{"verifier":"exact","response":"<answer>4\\u0000\\ud800</answer>",'

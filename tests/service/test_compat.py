@@ -49,7 +49,9 @@ def verl_call_sandbox_api(url: str, code: str, stdin: str, language: str, run_ti
 
 def test_run_code_like_verl(live: LiveServer) -> None:
     url = f"{live.url}/run_code"
-    ok = verl_call_sandbox_api(url, "a, b = map(int, input().split())\nprint(a + b)", "2 3\n", "python")
+    ok = verl_call_sandbox_api(
+        url, "a, b = map(int, input().split())\nprint(a + b)", "2 3\n", "python"
+    )
     assert ok["status"] == "Success"
     assert ok["run_result"]["status"] == "Finished"
     assert ok["run_result"]["stdout"] == "5\n" and ok["run_result"]["return_code"] == 0
@@ -61,7 +63,7 @@ def test_run_code_like_verl(live: LiveServer) -> None:
     slow = verl_call_sandbox_api(url, "while True: pass", "", "python", run_timeout=1)
     assert slow["status"] == "Failed" and slow["run_result"]["status"] == "TimeLimitExceeded"
 
-    cpp = "#include <cstdio>\nint main(){int a;scanf(\"%d\",&a);printf(\"%d\\n\",a*2);}"
+    cpp = '#include <cstdio>\nint main(){int a;scanf("%d",&a);printf("%d\\n",a*2);}'
     doubled = verl_call_sandbox_api(url, cpp, "21\n", "cpp")
     assert doubled["status"] == "Success" and doubled["run_result"]["stdout"] == "42\n"
     broken = verl_call_sandbox_api(url, "int main( {", "", "cpp")
@@ -76,7 +78,9 @@ def test_run_code_refuses_unknown_language(live: LiveServer) -> None:
 
 
 def openrlhf_request_api_wrapper(url: str, data: dict, score_key: str = "rewards"):
-    response = requests.post(url=url, json=data, headers={"Content-Type": "application/json"}, timeout=180)
+    response = requests.post(
+        url=url, json=data, headers={"Content-Type": "application/json"}, timeout=180
+    )
     response.raise_for_status()
     response = response.json()
     assert score_key in response, f"{score_key} not in {response}"
@@ -138,7 +142,9 @@ def test_trl_reward_func_like_grpo_trainer() -> None:
         [{"role": "assistant", "content": "<answer>4</answer>"}],
     ]
     # A dict reference is something `exact` cannot use: an error -> None, not 0.
-    rewards = fn(prompts=prompts, completions=completions, answer=["4", "4", {"x": 1}], trainer_state=None)
+    rewards = fn(
+        prompts=prompts, completions=completions, answer=["4", "4", {"x": 1}], trainer_state=None
+    )
     assert rewards == [1.0, 0.0, None]
     plain = fn(prompts=["p"], completions=["<answer>a</answer>"], solution=["A"])
     assert plain == [1.0]
