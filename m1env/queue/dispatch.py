@@ -18,7 +18,7 @@ from typing import Any
 from celery import Celery
 
 from m1env.queue.app import TASK_NAME
-from m1env.queue.jobs import touch_jobs
+from m1env.queue.jobs import claim_many, touch_jobs
 from m1env.queue.routing import queue_for
 from m1env.store import EpisodeStore, JobRecord
 
@@ -39,10 +39,10 @@ def submit(
     Returns ``(job, created)`` per item, in order. An existing key is not published
     again unless the job is unfinished (a client retrying after a lost reply).
     """
-    claimed = [
-        store.claim_job(key or f"job-{uuid.uuid4()}", verifier, payload)
-        for verifier, payload, key in items
-    ]
+    claimed = claim_many(
+        store,
+        [(key or f"job-{uuid.uuid4()}", verifier, payload) for verifier, payload, key in items],
+    )
     todo = [(job.id, job.verifier) for job, _ in claimed if job.state in ("queued", "running")]
     publish(app, todo, chunk_size=chunk_size)
     return claimed

@@ -1,7 +1,8 @@
 """The Celery task: ``m1env.score_jobs(job_ids)`` scores a chunk of stored jobs.
 
-Each job goes through :func:`m1env.queue.jobs.run_job` (attempt counted in SQL,
-Score written exactly once). A chunk that comes back after its worker died is split:
+Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
+:func:`~m1env.queue.jobs.start_many`), then it is scored and its Score written
+exactly once (:func:`~m1env.queue.jobs.run_started`). A chunk that comes back after its worker died is split:
 if any of its jobs is ``running`` -- started by a delivery that never finished --
 every unfinished job is re-published on its own, so the job that kills workers uses
 up only its own attempts, not its neighbours'. A database error retries the whole
@@ -23,7 +24,7 @@ from m1env.errors import StoreError
 from m1env.queue.app import TASK_NAME
 from m1env.queue.config import QueueConfig
 from m1env.queue.dispatch import publish
-from m1env.queue.jobs import run_job, unfinished_in
+from m1env.queue.jobs import run_started, start_many, unfinished_in
 from m1env.store import EpisodeStore
 
 __all__ = ["configure", "score_jobs", "worker_store"]
@@ -69,11 +70,14 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
                 jobs = [(job_id, _verifier(store, job_id)) for job_id, _, _ in open_jobs]
                 publish(self.app, jobs, chunk_size=1)
                 return {"split": len(jobs)}
-        done = 0
+        scored = 0
         for job_id in job_ids:
-            if run_job(store, job_id, config.max_attempts) is not None:
-                done += 1
-        return {"scored": done}
+            # One job at a time: a delivery that dies costs an attempt only to the job
+            # it was working on, never to the rest of its chunk.
+            for job in start_many(store, [job_id]):
+                run_started(store, job, config.max_attempts)
+                scored += 1
+        return {"scored": scored}
     except StoreError as exc:
         delay = min(30, 2 ** min(self.request.retries, 5))
         log.warning("store error on jobs %s: %s; retrying in %ss", job_ids[:5], exc, delay)
