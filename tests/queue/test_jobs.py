@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import redis
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
@@ -13,7 +15,7 @@ PAYLOAD = {"response": "<answer>1</answer>", "reference": "1", "options": {}}
 
 
 def test_run_job_scores_once_and_poison_stops_after_n(db_url: str) -> None:
-    with EpisodeStore(db_url) as store:
+    with closing(EpisodeStore(db_url)) as store:
         job, _ = store.claim_job("a", "exact", PAYLOAD)
         outcome = run_job(store, job.id, max_attempts=3)
         assert outcome is not None and outcome.written and outcome.score.status == "correct"
@@ -39,7 +41,7 @@ def test_run_job_scores_once_and_poison_stops_after_n(db_url: str) -> None:
 def test_sweeper_republishes_only_stale_unfinished_jobs(db_url: str, broker_url: str) -> None:
     app = get_app(QueueConfig(broker_url=broker_url))
     r = redis.Redis.from_url(broker_url)
-    with EpisodeStore(db_url) as store:
+    with closing(EpisodeStore(db_url)) as store:
         done, _ = store.claim_job("done", "exact", PAYLOAD)
         run_job(store, done.id, max_attempts=3)
         lost = [store.claim_job(f"lost-{i}", "exact", PAYLOAD)[0].id for i in range(5)]

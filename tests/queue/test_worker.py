@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from pathlib import Path
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
@@ -64,7 +65,7 @@ def test_poison_job_ends_as_error_and_spares_its_chunk(
 ) -> None:
     worker = start_worker(workers, db_url, broker_url, tmp_path, concurrency=1, max_attempts=2)
     app = get_app(QueueConfig(broker_url=broker_url, database_url=db_url))
-    with EpisodeStore(db_url) as store:
+    with closing(EpisodeStore(db_url)) as store:
         items = [("test/quick", quick("a"), f"ok-{i}") for i in range(3)]
         items.append(("test/poison", quick("a"), "poison"))
         items += [("test/quick", quick("a"), f"ok-{i}") for i in range(3, 5)]

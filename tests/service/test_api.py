@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 from fastapi.testclient import TestClient
 
@@ -100,7 +101,7 @@ def test_embedded_service_finishes_jobs_left_by_a_previous_run(tmp_path) -> None
     from m1env.store import EpisodeStore
 
     url = f"sqlite:///{tmp_path / 'left.db'}"
-    with EpisodeStore(url) as store:
+    with closing(EpisodeStore(url)) as store:
         job, _ = store.claim_job(
             "left-over",
             "exact",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from contextlib import closing
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +23,7 @@ JSON = {"content-type": "application/json"}
 
 
 def jobs_in(db_url: str) -> int:
-    with EpisodeStore(db_url) as store:
+    with closing(EpisodeStore(db_url)) as store:
         from sqlalchemy import func, select
 
         from m1env.store.models import ScoringJobRow
@@ -127,7 +128,7 @@ def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client
     while client.get(f"/v1/jobs/{job.json()['id']}").json()["state"] != "done":
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    with EpisodeStore(db_url) as store:
+    with closing(EpisodeStore(db_url)) as store:
         stored = store.get_job(job.json()["id"])
         assert stored is not None
         assert stored.payload["response"] == "<answer>4\ufffd\ufffd</answer>"
@@ -218,7 +219,7 @@ def test_no_500_on_any_of_it_over_http(live: LiveServer) -> None:
 def test_client_sees_refusals_as_client_errors(client: TestClient) -> None:
     from m1env.client import Client, ClientError
 
-    with Client("http://testserver", transport=client._transport) as c:  # type: ignore[attr-defined]
+    with Client("http://testserver", transport=client._transport) as c:
         with pytest.raises(ClientError) as info:
             c.score("nope", "x", 1)
         assert info.value.status == 422 and "unknown verifier" in info.value.detail
