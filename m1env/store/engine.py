@@ -16,12 +16,18 @@ start of its transaction and waits for it (busy timeout) instead of failing with
 
 PostgreSQL (``postgresql+psycopg://...``) uses ``pool_pre_ping`` so connections
 dropped by a server restart are replaced instead of failing the next query.
+
+Fork safety: a child process (Celery's prefork pool, ``multiprocessing`` with fork)
+drops the pooled connections it inherited, without closing them, and opens its own;
+a socket or SQLite handle shared across processes would corrupt both sides.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +112,14 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         raise StoreError(f"cannot open {redact(resolved)!r}: {exc}") from exc
     if backend == "sqlite":
         _sqlite_events(engine)
+    os.register_at_fork(after_in_child=functools.partial(_forget_pool, weakref.ref(engine)))
     return engine
+
+
+def _forget_pool(ref: weakref.ref[Engine]) -> None:
+    engine = ref()
+    if engine is not None:
+        engine.dispose(close=False)
 
 
 def writer(engine: Engine) -> Engine:

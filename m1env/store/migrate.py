@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,16 +65,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     try:
         with writer(engine).begin() as connection:
             command.upgrade(config(connection), revision)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"upgrade of {redact(str(engine.url))} failed: {exc}") from exc
+    except (SQLAlchemyError, CommandError) as exc:
+        raise StoreError(
+            f"upgrade of {redact(str(engine.url))} to {revision} failed: {exc}"
+        ) from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     try:
         with writer(engine).begin() as connection:
             command.downgrade(config(connection), revision)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"downgrade of {redact(str(engine.url))} failed: {exc}") from exc
+    except (SQLAlchemyError, CommandError) as exc:
+        raise StoreError(
+            f"downgrade of {redact(str(engine.url))} to {revision} failed: {exc}"
+        ) from exc
 
 
 def ensure_schema(engine: Engine, migrate: bool | None = None) -> str:

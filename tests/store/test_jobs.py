@@ -34,7 +34,7 @@ def test_claim_is_idempotent_per_key(store: EpisodeStore):
     assert not created_again and again.id == job.id
     other, created_other = store.claim_job("req-2", "math", PAYLOAD)
     assert created_other and other.id != job.id
-    with pytest.raises(StoreError, match="already names job .* different payload"):
+    with pytest.raises(StoreError, match=r"already names job .* different payload"):
         store.claim_job("req-1", "math", {**PAYLOAD, "reference": 5})
     with pytest.raises(StoreError, match="verifier 'math'"):
         store.claim_job("req-1", "code", PAYLOAD)
@@ -150,7 +150,7 @@ def test_concurrent_threads_write_exactly_one_score(db_url: str, key: str):
 def test_concurrent_processes_write_exactly_one_score(db_url: str):
     workers = 4
     EpisodeStore(db_url).close()
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
         outcomes = pool.map(_deliver_in_process, [(db_url, "k-procs", w) for w in range(workers)])
     assert sum(written for _, written, _ in outcomes) == 1
@@ -160,3 +160,25 @@ def test_concurrent_processes_write_exactly_one_score(db_url: str):
         job = store.job_by_key("k-procs")
         assert job is not None and job.state == "done" and 1 <= job.attempts <= workers
         assert scores_of(db_url, job.id) == 1
+
+
+def test_a_store_opened_before_fork_works_in_the_children(store: EpisodeStore, db_url: str):
+    # Celery's prefork pool forks after the parent has used its store.
+    parent_job, _ = store.claim_job("before-fork", "math", PAYLOAD)
+    global _FORKED
+    _FORKED = store
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        outcomes = pool.map(_finish_inherited, [parent_job.id] * 4)
+    assert sum(written for _, written in outcomes) == 1
+    assert len({score_id for score_id, _ in outcomes}) == 1
+    assert store.finish_job(parent_job.id, Score.correct()).written is False
+    assert scores_of(db_url, parent_job.id) == 1
+
+
+_FORKED: EpisodeStore | None = None
+
+
+def _finish_inherited(job_id: int) -> tuple[int, bool]:
+    assert _FORKED is not None
+    outcome = _FORKED.finish_job(job_id, Score.correct("child"))
+    return outcome.score_id, outcome.written

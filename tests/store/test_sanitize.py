@@ -9,7 +9,9 @@ from m1env.store.sanitize import MAX_DEPTH, REPLACEMENT, Report, clean_json, cle
 def test_clean_text_replaces_only_nul_and_lone_surrogates():
     report = Report()
     text = "a\x00b\ud800c\udfffd😀\ufffd\x01"
-    assert clean_text(text, "f", report) == f"a{REPLACEMENT}b{REPLACEMENT}c{REPLACEMENT}d😀\ufffd\x01"
+    assert (
+        clean_text(text, "f", report) == f"a{REPLACEMENT}b{REPLACEMENT}c{REPLACEMENT}d😀\ufffd\x01"
+    )
     assert report.as_json() == {"f": {"nul": 1, "surrogate": 2}}
 
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from m1env.env import Turn
 from m1env.errors import StoreError
 from m1env.store import EpisodeStore
 from m1env.store.models import EpisodeRow, ScoreRow
-from m1env.task import Task
+from m1env.task import Task, user_prompt
 from verifiers.score import Score
 
 R = "\ufffd"
-TASK = Task("math/1", "m1env/Math-v0", "What is 2+2?", 4, {"difficulty": 1, "seed": 7})
+TASK = Task("math/1", "m1env/Math-v0", user_prompt("What is 2+2?"), 4, {"difficulty": 1, "seed": 7})
 # Everything here is valid Unicode that a database might mangle: astral planes,
 # noncharacters, controls, line separators, RTL, combining marks, a real U+FFFD.
 TRICKY = [
@@ -43,7 +45,7 @@ def test_tasks_are_added_once_and_conflicts_refused(store: EpisodeStore):
     assert store.add_task(TASK.to_dict()) == "math/1"  # same content: a no-op
     assert store.get_task("math/1") == TASK
     assert store.get_task("nope") is None
-    changed = Task("math/1", "m1env/Math-v0", "What is 2+3?", 5)
+    changed = Task("math/1", "m1env/Math-v0", user_prompt("What is 2+3?"), 5)
     with pytest.raises(StoreError, match="already stored with different content"):
         store.add_task(changed)
     with pytest.raises(StoreError, match="not a valid task"):
@@ -97,7 +99,9 @@ def test_episode_round_trip(store: EpisodeStore):
 
 def test_any_valid_unicode_round_trips_exactly(store: EpisodeStore):
     for i, text_ in enumerate(TRICKY):
-        task = Task(f"u/{i}", "m1env/U-v0", text_ or "empty", {text_: [text_]}, {"k": text_})
+        task = Task(
+            f"u/{i}", "m1env/U-v0", user_prompt(text_ or "empty"), {text_: [text_]}, {"k": text_}
+        )
         eid = store.record_episode(
             task, text_, Score.incorrect(text_, note=text_), metadata={text_: text_}
         )
@@ -129,17 +133,21 @@ def test_nul_and_surrogates_are_replaced_and_recorded_the_same_on_every_backend(
     store.record_steps(eid, [{"action": "x\x00", "observation": "\ud800"}])
     (step,) = store.steps(eid)
     assert (step.action, step.observation) == (f"x{R}", R)
-    assert step.sanitized == {"steps[0].action": {"nul": 1}, "steps[0].observation": {"surrogate": 1}}
-    store.add_task(Task("nul/1", "m1env/Math-v0", "q\x00", "r\x00"))
-    assert store.get_task("nul/1") == Task("nul/1", "m1env/Math-v0", f"q{R}", f"r{R}")
+    assert step.sanitized == {
+        "steps[0].action": {"nul": 1},
+        "steps[0].observation": {"surrogate": 1},
+    }
+    store.add_task(Task("nul/1", "m1env/Math-v0", user_prompt("q\x00"), "r\x00"))
+    assert store.get_task("nul/1") == Task("nul/1", "m1env/Math-v0", user_prompt(f"q{R}"), f"r{R}")
 
 
 def test_identifiers_with_nul_are_refused_not_rewritten(store: EpisodeStore):
-    for kwargs in [{"run_id": "r\x00"}, {"policy": "\ud800"}, {"group_id": ""}]:
-        with pytest.raises(StoreError, match="run_id|policy|group_id"):
+    bad: list[dict[str, Any]] = [{"run_id": "r\x00"}, {"policy": "\ud800"}, {"group_id": ""}]
+    for kwargs in bad:
+        with pytest.raises(StoreError, match=r"run_id|policy|group_id"):
             store.record_episode(TASK, "x", **kwargs)
-    with pytest.raises(StoreError, match="task.id contains a NUL"):
-        store.add_task(Task("t\x00", "m1env/Math-v0", "q", 1))
+    with pytest.raises(StoreError, match=r"task.id contains a NUL"):
+        store.add_task(Task("t\x00", "m1env/Math-v0", user_prompt("q"), 1))
     with pytest.raises(StoreError, match="longer than 255"):
         store.record_episode(TASK, "x", run_id="r" * 256)
 
@@ -147,7 +155,7 @@ def test_identifiers_with_nul_are_refused_not_rewritten(store: EpisodeStore):
 def test_bad_input_is_refused_with_a_clear_error_and_writes_nothing(
     store: EpisodeStore, db_url: str
 ):
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"response": 42}, "response must be a str, got int"),
         ({"response": b"bytes"}, "response must be a str, got bytes"),
         ({"score": {"score": 1}}, "score must be a Score"),
@@ -162,7 +170,7 @@ def test_bad_input_is_refused_with_a_clear_error_and_writes_nothing(
         ({"score": Score.correct(blob=b"\x00")}, "details.blob: bytes"),
     ]
     for overrides, message in cases:
-        kwargs = {"task": TASK, "response": "x", **overrides}
+        kwargs: dict[str, Any] = {"task": TASK, "response": "x", **overrides}
         with pytest.raises(StoreError, match=message):
             store.record_episode(**kwargs)
     deep: dict = {}
@@ -180,9 +188,11 @@ def test_huge_text_is_stored_whole_or_refused_whole(store: EpisodeStore, db_url:
     ep = store.episode(eid)
     assert ep is not None and len(ep.response) == len(big) and ep.response.endswith(f"{R} end")
     with EpisodeStore(db_url, max_field_bytes=1 << 20) as small:
-        with pytest.raises(StoreError, match=r"response is 2,097,152 bytes .* over the store's limit"):
+        with pytest.raises(
+            StoreError, match=r"response is 2,097,152 bytes .* over the store's limit"
+        ):
             small.record_episode(TASK, "é" * (1 << 20))
-        with pytest.raises(StoreError, match="details is .* bytes as JSON"):
+        with pytest.raises(StoreError, match=r"details is .* bytes as JSON"):
             small.record_episode(TASK, "x", Score.incorrect("r", blob="y" * (1 << 20)))
     assert count(db_url, EpisodeRow) == 1
     with pytest.raises(StoreError, match="at least 1024"):
@@ -217,7 +227,7 @@ def test_steps_number_on_accept_turns_and_refuse_duplicates(store: EpisodeStore)
 
 
 def test_episode_queries_and_accuracy(store: EpisodeStore):
-    other = Task("logic/1", "m1env/Logic-v0", "puzzle", "a")
+    other = Task("logic/1", "m1env/Logic-v0", user_prompt("puzzle"), "a")
     outcomes = [
         (TASK, "run-1", Score.correct()),
         (TASK, "run-1", Score.incorrect("no")),
@@ -304,7 +314,7 @@ def test_database_enforces_the_invariants_even_without_the_api(store: EpisodeSto
         ("owner", "(NULL, NULL, 1.0, 'correct')"),
     ]
     for _name, values in bad:
-        with pytest.raises(Exception, match="(?i)constraint"), engine.begin() as conn:
+        with pytest.raises(IntegrityError, match=r"(?i)constraint"), engine.begin() as conn:
             conn.execute(
                 text(
                     "INSERT INTO scores (episode_id, job_id, score, status, reason, details, "
@@ -318,9 +328,9 @@ def test_database_enforces_the_invariants_even_without_the_api(store: EpisodeSto
     )
     with engine.begin() as conn:
         conn.execute(insert_job_score, {"job": job.id, "now": now})
-    with pytest.raises(Exception, match="(?i)unique"), engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), engine.begin() as conn:
         conn.execute(insert_job_score, {"job": job.id, "now": now})
-    with pytest.raises(Exception, match="(?i)unique"), engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO scoring_jobs (idempotency_key, verifier, payload, state, "
