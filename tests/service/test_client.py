@@ -53,10 +53,10 @@ def test_client_backs_off_on_429_and_honours_retry_after(tmp_path: Path) -> None
             assert c.score("exact", "<answer>1</answer>", "1").status == "correct"
         # Three requests at 1/s with a burst of 1: the client waited for its tokens.
         assert time.monotonic() - start >= 1.5
-        with Client(server.url, retry=RetryPolicy(retries=0)) as impatient:
-            with pytest.raises(ServiceUnavailable, match="HTTP 429"):
-                for _ in range(3):
-                    impatient.score("exact", "<answer>1</answer>", "1")
+        impatient = Client(server.url, retry=RetryPolicy(retries=0))
+        with impatient, pytest.raises(ServiceUnavailable, match="HTTP 429"):
+            for _ in range(3):
+                impatient.score("exact", "<answer>1</answer>", "1")
 
 
 def test_client_gives_up_on_a_dead_server_after_its_retries() -> None:
