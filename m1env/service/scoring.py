@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -230,6 +229,10 @@ class QueueScorer(_Base):
                 chunk_size=config.chunk_size,
             )
         )
+        # Requests waiting for a job share one future; one poller serves them all.
+        self._waiters: dict[int, asyncio.Future[Score]] = {}
+        self._refs: dict[int, int] = {}
+        self._poller: asyncio.Task[None] | None = None
 
     def _submit(self, items: list[Item]) -> list[tuple[JobRecord, bool]]:
         from m1env.queue.dispatch import submit
@@ -246,29 +249,59 @@ class QueueScorer(_Base):
         return claimed[0]
 
     async def score(self, items: list[Item]) -> list[Score]:
-        from m1env.queue.jobs import scores_for
-
         claimed: list[tuple[JobRecord, bool]] = await self._run(self._submit, items)
         ids = [job.id for job, _ in claimed]
-        found: dict[int, Score] = {}
-        deadline = time.monotonic() + self.config.sync_timeout_s
+        loop = asyncio.get_running_loop()
+        futures = []
+        for job_id in ids:
+            waiter = self._waiters.get(job_id)
+            if waiter is None:
+                waiter = self._waiters[job_id] = loop.create_future()
+            self._refs[job_id] = self._refs.get(job_id, 0) + 1
+            futures.append(waiter)
+        if self._poller is None or self._poller.done():
+            self._poller = loop.create_task(self._poll())
+        try:
+            scores = await asyncio.wait_for(
+                asyncio.gather(*(asyncio.shield(f) for f in futures)),
+                self.config.sync_timeout_s,
+            )
+        except TimeoutError:
+            missing = [i for i, f in zip(ids, futures, strict=True) if not f.done()]
+            raise ScoreTimeout(
+                f"{len(missing)} of {len(ids)} jobs not scored within "
+                f"{self.config.sync_timeout_s:g}s; poll GET /v1/jobs/{{id}}",
+                missing[0] if missing else None,
+            ) from None
+        finally:
+            for job_id in ids:
+                # Stop polling for a job once no request waits for it any more.
+                self._refs[job_id] -= 1
+                if self._refs[job_id] <= 0:
+                    del self._refs[job_id]
+                    self._waiters.pop(job_id, None)
+        return [_annotate(s, item) for s, item in zip(scores, items, strict=True)]
+
+    async def _poll(self) -> None:
+        """One query for every waiting request: finished jobs resolve their futures."""
+        from m1env.queue.jobs import scores_for
+
         delay = 0.002
-        while True:
-            missing = [i for i in ids if i not in found]
-            if not missing:
-                break
-            found.update(await self._run(scores_for, self.store, missing))
-            if len(found) == len(set(ids)):
-                break
-            if time.monotonic() > deadline:
-                raise ScoreTimeout(
-                    f"{len(set(ids)) - len(found)} of {len(ids)} jobs not scored within "
-                    f"{self.config.sync_timeout_s:g}s; poll GET /v1/jobs/{{id}}",
-                    missing[0],
-                )
+        while self._waiters:
+            pending = [i for i, f in self._waiters.items() if not f.done()]
+            try:
+                found = await self._run(scores_for, self.store, pending) if pending else {}
+            except StoreError as exc:
+                log.warning("polling for scores failed: %s", exc)
+                found = {}
+            for job_id, score in found.items():
+                waiter = self._waiters.pop(job_id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(score)
+            # Fast while results arrive, backing off to 10 ms while nothing does: one
+            # query per tick serves every waiting request, so this stays cheap.
+            delay = 0.002 if found else min(delay * 1.5, 0.01)
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.1)
-        return [_annotate(found[i], item) for i, item in zip(ids, items, strict=True)]
 
     async def start(self) -> None:
         return None

@@ -83,3 +83,14 @@ def test_poison_job_ends_as_error_and_spares_its_chunk(
             assert store.job_score(job.id).status == "correct"  # type: ignore[union-attr]
     assert worker.proc.poll() is None  # the worker survived its pool processes dying
     assert b"split" in worker.log_path.read_bytes()
+
+
+def test_queue_mode_without_workers_times_out_with_the_job_id(
+    db_url: str, broker_url: str
+) -> None:
+    body = {"verifier": "exact", "response": "<answer>1</answer>", "reference": "1"}
+    with make_client(db_url, mode="queue", broker_url=broker_url, sync_timeout_s=0.5) as client:
+        r = client.post("/v1/score", json=body)
+        assert r.status_code == 504 and "not scored within" in r.json()["detail"]
+        job = client.get(f"/v1/jobs/{r.json()['job_id']}").json()
+        assert job["state"] == "queued"  # kept in SQL: a worker started later scores it
