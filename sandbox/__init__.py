@@ -15,6 +15,18 @@ Backends (see each module's docstring for what it protects against and what not)
 ``M1ENV_SANDBOX_BACKEND`` selects one; :func:`get_backend` auto-detects otherwise.
 Concurrency is capped process-wide (``M1ENV_SANDBOX_MAX_JOBS``, default: CPUs);
 excess jobs wait for a slot.
+
+Settings (environment):
+
+``M1ENV_SANDBOX_BACKEND``      ``bwrap`` | ``docker`` | ``process``; unset: auto-detect
+``M1ENV_SANDBOX_MAX_JOBS``     concurrent jobs per process (default: CPU count)
+``M1ENV_SANDBOX_UID``          host uid jobs run as when the worker is root (65534)
+``M1ENV_SANDBOX_TMP``          base of per-job work dirs (default /dev/shm/m1env-sandbox-UID)
+``M1ENV_SANDBOX_IMAGE``        docker image (default ``m1env-sandbox-base``)
+``M1ENV_SANDBOX_DOCKER_POOL``  warm containers per job shape (default: the job cap)
+
+System setup: ``scripts/ci/setup-sandbox.sh`` (bubblewrap) and
+``scripts/ci/setup-docker.sh`` (docker engine + base image), both idempotent.
 """
 
 from __future__ import annotations

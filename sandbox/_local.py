@@ -63,10 +63,8 @@ def fork_reaper() -> None:
         set_pdeathsig()
         return
     # The reaper holds none of the job's pipes (the host waits for their EOF) and none
-    # of Popen's fds (its error pipe must close when the real child execs).
-    null = os.open("/dev/null", os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
+    # of Popen's fds (its error pipe must close when the real child execs).  Close
+    # first: RLIMIT_NOFILE is already the job's, lower than the worker's fd numbers.
     if _close_range is not None:
         _close_range(3, 0xFFFFFFFF, 0)
     else:  # pragma: no cover - glibc < 2.34
@@ -74,6 +72,10 @@ def fork_reaper() -> None:
             if int(name) > 2:
                 with contextlib.suppress(OSError):
                     os.close(int(name))
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
     code = 1
     while True:
         try:

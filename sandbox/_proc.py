@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .errors import SandboxInternalError
+
 __all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "set_rlimits"]
 
 #: Held while job files are open for writing and while a child is between fork and
@@ -111,8 +113,29 @@ def execute(
 ) -> Outcome:
     """Run ``argv``; ``kill(pid)`` must kill the whole tree started from ``pid``."""
     start = time.monotonic()
-    with SPAWN_LOCK:  # Popen returns once the child has exec'd (or failed to)
-        proc = _spawn(argv, cwd, env, stdin, preexec_fn, pass_fds)
+    err_r, err_w = os.pipe()
+
+    def guarded() -> None:
+        # Popen reports only "Exception occurred in preexec_fn": keep the reason.
+        try:
+            if preexec_fn is not None:
+                preexec_fn()
+        except BaseException as exc:
+            os.write(err_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
+            raise
+
+    try:
+        with SPAWN_LOCK:  # Popen returns once the child has exec'd (or failed to)
+            proc = _spawn(argv, cwd, env, stdin, guarded, pass_fds)
+    except subprocess.SubprocessError as exc:
+        os.close(err_w)
+        err_w = -1
+        reason = os.read(err_r, 1000).decode(errors="replace") or str(exc)
+        raise SandboxInternalError(f"could not start the sandbox: {reason}") from exc
+    finally:
+        if err_w >= 0:
+            os.close(err_w)
+        os.close(err_r)
     deadline = start + wall_s
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()

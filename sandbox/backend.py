@@ -188,6 +188,11 @@ class Backend(abc.ABC):
             stage="compile",
         )
         result = self.run_step(step)
+        missing = [a for a in lang.artifacts if a not in result.files]
+        if result.ok and missing:
+            # e.g. the compile step left a symlink where the binary should be.
+            note = f"compile step left no regular file {missing}; nothing to run"
+            result = replace(result, verdict="runtime_error", messages=(*result.messages, note))
         if not result.ok:
             return Program(self, request, lang.run, files, result)
         built = {**request.file_bytes, **result.files}

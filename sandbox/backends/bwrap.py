@@ -31,8 +31,9 @@ Protects against:
     * a worker killed mid-run: the chain worker -> reaper -> bwrap holds parent-death
       signals end to end and ``--die-with-parent`` kills the namespace; stale work dirs
       and cgroups are reaped when the next backend starts;
-    * zombies: a small subreaper (``sandbox._local.fork_reaper``) sits between the
-      worker and bwrap and reaps the namespace init that bwrap leaves behind.
+    * zombies: a small subreaper (``sandbox._local.fork_reaper``, outside the job's
+      cgroup and uid) sits between the worker and bwrap and reaps the namespace init
+      that bwrap leaves behind.
 
 Does NOT protect against:
     * kernel bugs reachable through the syscalls left open (no seccomp filter is
@@ -181,6 +182,11 @@ class BwrapBackend(Backend):
             nproc = (limits.processes + 4) * self.limiter.max_jobs + 256 if fallback else None
 
             def preexec() -> None:
+                # The reaper splits off first: it stays in the worker's cgroups with the
+                # worker's credentials, so the fork of this (worker-sized) process is
+                # not charged to the fresh job cgroup and the job cannot touch it.
+                set_pdeathsig()
+                fork_reaper()
                 pid = str(os.getpid()).encode()
                 for fd in join_fds:
                     os.write(fd, pid)
@@ -194,7 +200,6 @@ class BwrapBackend(Backend):
                 _drop(ids)
                 # After the uid change: changing credentials clears the death signal.
                 set_pdeathsig()
-                fork_reaper()
 
             def kill(pid: int) -> None:
                 # ``pid`` is the reaper: spare it so that it reaps what dies, then exits.

@@ -78,7 +78,8 @@ class ProcessBackend(Backend):
     def execute(self, step: Step) -> ExecResult:
         limits = step.limits
         ids = self.workdirs.ids
-        nproc = limits.processes * self.limiter.max_jobs if ids else None
+        # Counts every process of the job user on the host (all concurrent jobs).
+        nproc = (limits.processes + 1) * self.limiter.max_jobs + 16 if ids else None
 
         def preexec() -> None:
             set_rlimits(

@@ -35,7 +35,7 @@ def test_bwrap_without_cgroups_falls_back_to_rlimits_and_says_so() -> None:
     res = backend.run(
         ExecRequest(language="python3", source="while True: pass", limits=Limits(cpu_s=1))
     )
-    assert res.verdict == "timeout" and res.cpu_s >= 0.9
+    assert res.verdict == "timeout" and res.cpu_s >= 0.5
 
 
 @pytest.mark.docker
@@ -129,3 +129,21 @@ def test_docker_reaps_containers_of_a_dead_worker() -> None:
 
 def test_get_backend_returns_shared_instances() -> None:
     assert sandbox.get_backend("process") is sandbox.get_backend("process")
+
+
+def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sandbox.backends.bwrap as bwrap_module
+
+    backend = make_backend("bwrap")
+
+    def broken(**_: object) -> None:
+        raise OSError(24, "simulated failure while limiting the child")
+
+    monkeypatch.setattr(bwrap_module, "set_rlimits", broken)
+    res = backend.run(ExecRequest(command=["/bin/true"]))
+    assert res.verdict == "sandbox_error"
+    assert "simulated failure" in " ".join(res.messages)
+    monkeypatch.undo()
+    assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import sandbox
@@ -110,3 +112,17 @@ def test_concurrent_runs_of_a_compiled_program_never_hit_text_file_busy(
         results = list(pool.map(lambda i: program.run(stdin=f"{i} 1"), range(40)))
     assert [r.verdict for r in results] == ["ok"] * 40
     assert [r.stdout for r in results] == [f"{i + 1}\n" for i in range(40)]
+
+
+def test_worker_with_more_open_files_than_the_job_limit(any_backend: Backend) -> None:
+    # The job's RLIMIT_NOFILE is set in the forked child, which still holds the worker's
+    # (higher-numbered) fds: nothing between that point and exec may need a new fd.
+    held = [os.open("/dev/null", os.O_RDONLY) for _ in range(80)]
+    try:
+        res = any_backend.run(
+            ExecRequest(language="python3", source="print(1)", limits=Limits(open_files=16))
+        )
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert res.verdict == "ok", res
