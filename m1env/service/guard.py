@@ -229,6 +229,8 @@ class Guard:
                     problem = f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                 except RecursionError:
                     problem = "JSON nested too deeply"
+                except ValueError as exc:  # e.g. an integer literal of 5,000 digits
+                    problem = f"unparsable JSON value: {exc}"
         if problem is None:
             return True
         self.on_reject("json")

@@ -53,6 +53,7 @@ def refused(r, status: int, *words: str) -> None:
         (b'{"verifier":"exact","response":"a\x00b","reference":"1"}', 400, ["control character"]),
         (b'{"verifier":"exact","response":"\xed\xa0\x80","reference":"1"}', 400, ["UTF-8"]),
         (b'{"verifier":"exact","response":"\xff","reference":"1"}', 400, ["UTF-8"]),
+        (b'{"verifier":"exact","response":"x","reference":' + b"9" * 5000 + b"}", 400, ["digits"]),
     ],
     ids=[
         "garbage",
@@ -64,6 +65,7 @@ def refused(r, status: int, *words: str) -> None:
         "raw-nul",
         "raw-surrogate",
         "bad-utf8",
+        "huge-int",
     ],
 )
 def test_malformed_bodies(client, db_url, route, body, status, words) -> None:
