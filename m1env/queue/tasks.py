@@ -15,10 +15,13 @@ it) or the environment; each process opens its own connection pool.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.process
 import os
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from m1env.errors import StoreError
 from m1env.queue.app import TASK_NAME
@@ -54,6 +57,22 @@ def worker_store() -> EpisodeStore:
     if _store is None or _store[0] != os.getpid():
         _store = (os.getpid(), EpisodeStore(_settings().database_url))
     return _store[1]
+
+
+@worker_process_init.connect(weak=False)
+def _allow_verifier_workers(**_: Any) -> None:
+    """Let pool processes start the verifiers' killable worker processes.
+
+    Celery's prefork pool (billiard) marks its processes daemonic, and
+    :mod:`multiprocessing` refuses children to daemonic processes; billiard also leaves
+    its own authkey type behind, which multiprocessing cannot pickle for a forkserver
+    child. Both are safe to reset: a verifier worker exits by itself when its
+    parent's pipe closes, so a pool process killed by the hard time limit leaves no
+    orphan behind.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    config["daemon"] = False
+    config["authkey"] = multiprocessing.process.AuthenticationString(os.urandom(32))  # type: ignore[attr-defined]
 
 
 @shared_task(bind=True, name=TASK_NAME, max_retries=None)

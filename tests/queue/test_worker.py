@@ -40,6 +40,14 @@ def test_service_in_queue_mode(
             json={"verifier": "exact", "response": "<answer>4</answer>", "reference": "4"},
         )
         assert one.status_code == 200 and one.json()["status"] == "correct"
+        # An isolated verifier: the Celery pool process runs it in a killable
+        # subprocess of its own, time limit included.
+        isolated = {"verifier": "test/sleepy", "response": "1", "reference": {"answer": 1}}
+        got = client.post("/v1/score", json=isolated).json()
+        assert got["status"] == "correct", got
+        slow = {**isolated, "reference": {"answer": 1, "ms": 5000}, "options": {"timeout": 0.5}}
+        out = client.post("/v1/score", json=slow).json()
+        assert out["status"] == "error" and "time limit" in out["reason"]
         items = [
             {
                 "verifier": "test/quick",
