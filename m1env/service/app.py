@@ -24,6 +24,7 @@ A 500 means a bug: every refusal of bad input is a 4xx that says what is wrong
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -152,7 +153,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["ops"], responses=ERRORS)
     async def healthz() -> dict[str, Any]:
-        return {"status": "ok", **service.scorer.healthy()}
+        # healthy() may wait on the broker; never on the event loop.
+        return {"status": "ok", **(await asyncio.to_thread(service.scorer.healthy))}
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     async def metrics() -> Response:
