@@ -13,7 +13,10 @@ Settings and why:
 * ``task_time_limit`` (hard, SIGKILL of the pool process) below the broker's
   ``visibility_timeout`` (checked by :class:`QueueConfig`).
 * JSON only (``accept_content = ["json"]``): no pickle from the network.
-* Results are kept in SQL, not in a Celery result backend (``task_ignore_result``).
+* Scores are kept in SQL, not in a Celery result backend (``task_ignore_result``).
+  The one exception is ``m1env.run_code`` (SandboxFusion's ``/run_code`` in queue
+  mode): its reply is a program's output, not a score, and travels back through the
+  Redis result backend for an hour.
 * Messages that Redis loses outright (it keeps nothing on disk here) are recovered
   by the sweeper (:mod:`m1env.queue.sweep`) from the jobs table.
 """
@@ -28,9 +31,10 @@ from kombu import Queue
 from m1env.queue.config import QueueConfig
 from m1env.queue.routing import DEFAULT_QUEUE, QUEUES
 
-__all__ = ["TASK_NAME", "get_app", "make_app"]
+__all__ = ["RUN_CODE_TASK", "TASK_NAME", "get_app", "make_app"]
 
 TASK_NAME = "m1env.score_jobs"
+RUN_CODE_TASK = "m1env.run_code"
 
 _apps: dict[QueueConfig, Celery] = {}
 _lock = threading.Lock()
@@ -52,6 +56,8 @@ def make_app(config: QueueConfig) -> Celery:
         accept_content=["json"],
         result_accept_content=["json"],
         task_ignore_result=True,
+        result_backend=config.broker_url,
+        result_expires=3600,
         task_default_queue=DEFAULT_QUEUE,
         task_queues=[Queue(name) for name in QUEUES],
         task_create_missing_queues=False,

@@ -8,6 +8,9 @@ every unfinished job is re-published on its own, so the job that kills workers u
 up only its own attempts, not its neighbours'. A database error retries the whole
 chunk with back-off (finished jobs are skipped on the retry).
 
+``m1env.run_code`` runs a SandboxFusion request (see :mod:`m1env.service.compat`)
+and returns its reply through the result backend.
+
 The worker's store and settings come from :func:`configure` (``m1env worker`` calls
 it) or the environment; each process opens its own connection pool.
 """
@@ -24,13 +27,13 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from m1env.errors import StoreError
-from m1env.queue.app import TASK_NAME
+from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
 from m1env.queue.config import QueueConfig
 from m1env.queue.dispatch import publish
 from m1env.queue.jobs import run_started, start_many, unfinished_in
 from m1env.store import EpisodeStore
 
-__all__ = ["configure", "score_jobs", "worker_store"]
+__all__ = ["configure", "run_code", "score_jobs", "worker_store"]
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +109,18 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
 def _verifier(store: EpisodeStore, job_id: int) -> str:
     job = store.get_job(job_id)
     return job.verifier if job is not None else ""
+
+
+@shared_task(name=RUN_CODE_TASK, ignore_result=False)
+def run_code(request: dict[str, Any]) -> dict[str, Any]:
+    """SandboxFusion ``/run_code`` on a ``sandbox`` queue worker; returns the reply body."""
+    from m1env.service.compat import RunCodeRequest, RunCodeResponse
+    from m1env.service.compat import run_code as execute
+
+    try:
+        return execute(RunCodeRequest.model_validate(request)).model_dump()
+    except Exception as exc:  # the caller validated the request; this is the sandbox failing
+        log.exception("run_code failed")
+        return RunCodeResponse(
+            status="SandboxError", message=f"{type(exc).__name__}: {exc}"
+        ).model_dump()

@@ -10,7 +10,8 @@ compiled and exited 0, ``Failed`` otherwise, ``SandboxError`` when the sandbox
 itself failed), ``message``, ``compile_result`` and ``run_result`` (each
 ``{status: Finished | TimeLimitExceeded | Error, execution_time, return_code,
 stdout, stderr}``), ``executor_pod_name`` and ``files`` (name -> base64). Code runs
-in m1env's own sandbox (:mod:`sandbox`), in this process in both service modes.
+in m1env's own sandbox (:mod:`sandbox`): in this process in embedded mode, on a
+``sandbox`` queue worker in queue mode (the reply comes back through Redis).
 
 ``POST /get_reward`` -- OpenRLHF's remote reward model protocol
 (``--remote_rm_url``): ``{"query": [prompt+response...], "prompts": [...],
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from m1env.service.errors import BadRequest
+from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.service.schemas import ERRORS
 
 if TYPE_CHECKING:
@@ -173,11 +174,35 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
     )
 
 
+def _run_code_on_queue(service: Service, req: RunCodeRequest) -> RunCodeResponse:
+    """Send the request to a ``sandbox`` queue worker and wait for its reply."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    import sandbox
+    from m1env.queue.app import RUN_CODE_TASK
+
+    try:
+        sandbox.get_language(req.language)  # refuse here, not after a queue round trip
+    except sandbox.UnknownLanguageError as exc:
+        raise BadRequest(str(exc), 422) from None
+    app = service.scorer.app  # type: ignore[attr-defined]
+    result = app.send_task(RUN_CODE_TASK, args=[req.model_dump()], queue="sandbox")
+    wait = req.compile_timeout + req.run_timeout + service.config.sync_timeout_s
+    try:
+        return RunCodeResponse.model_validate(result.get(timeout=wait))
+    except CeleryTimeout:
+        raise ScoreTimeout(f"no sandbox worker answered within {wait:g}s") from None
+    finally:
+        result.forget()
+
+
 def add_compat_routes(app: FastAPI, service: Service) -> None:
     from m1env.service.scoring import prepare
 
     @app.post("/run_code", tags=["compat"], responses=ERRORS)
     async def run_code_route(req: RunCodeRequest) -> RunCodeResponse:
+        if service.config.mode == "queue":
+            return await asyncio.to_thread(_run_code_on_queue, service, req)
         return await asyncio.to_thread(run_code, req)
 
     @app.post("/get_reward", tags=["compat"], responses=ERRORS)

@@ -93,12 +93,25 @@ def test_poison_job_ends_as_error_and_spares_its_chunk(
     assert b"split" in worker.log_path.read_bytes()
 
 
-def test_queue_mode_without_workers_times_out_with_the_job_id(
-    db_url: str, broker_url: str
-) -> None:
+def test_queue_mode_without_workers_times_out_with_the_job_id(db_url: str, broker_url: str) -> None:
     body = {"verifier": "exact", "response": "<answer>1</answer>", "reference": "1"}
     with make_client(db_url, mode="queue", broker_url=broker_url, sync_timeout_s=0.5) as client:
         r = client.post("/v1/score", json=body)
         assert r.status_code == 504 and "not scored within" in r.json()["detail"]
         job = client.get(f"/v1/jobs/{r.json()['job_id']}").json()
         assert job["state"] == "queued"  # kept in SQL: a worker started later scores it
+
+
+def test_run_code_goes_to_a_sandbox_worker_in_queue_mode(
+    db_url: str, broker_url: str, workers: list[Worker], tmp_path: Path
+) -> None:
+    start_worker(workers, db_url, broker_url, tmp_path, concurrency=1, queues="sandbox")
+    with make_client(db_url, mode="queue", broker_url=broker_url) as client:
+        body = {"code": "import os\nprint(os.getpid(), input())", "language": "python",
+                "stdin": "hi\n", "run_timeout": 5}  # fmt: skip
+        r = client.post("/run_code", json=body)
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert out["status"] == "Success" and out["run_result"]["stdout"].endswith(" hi\n")
+        refused = client.post("/run_code", json={**body, "language": "cobol"})
+        assert refused.status_code == 422
