@@ -25,6 +25,7 @@ from tests.service import conftest as _service
 # The store fixtures (SQLite always, PostgreSQL behind -m postgres) are shared.
 db_url = _service.db_url
 pg_url = _service.pg_url
+sqlite_template = _service.sqlite_template
 
 REDIS_URL = os.environ.get("M1ENV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,10 +1,16 @@
-"""Queue mode end to end: a real Celery worker process on the real Redis."""
+"""Queue mode end to end: a real Celery worker process on the real Redis.
+
+The default run keeps one end-to-end test; the poison-job and ``/run_code`` tests
+start workers of their own and run with ``-m slow``.
+"""
 
 from __future__ import annotations
 
 import time
 from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.queue import QueueConfig, get_app
@@ -68,6 +74,7 @@ def test_service_in_queue_mode(
         assert got["score"]["status"] == "correct" and got["attempts"] == 1
 
 
+@pytest.mark.slow
 def test_poison_job_ends_as_error_and_spares_its_chunk(
     db_url: str, broker_url: str, workers: list[Worker], tmp_path: Path
 ) -> None:
@@ -102,6 +109,7 @@ def test_queue_mode_without_workers_times_out_with_the_job_id(db_url: str, broke
         assert job["state"] == "queued"  # kept in SQL: a worker started later scores it
 
 
+@pytest.mark.slow
 def test_run_code_goes_to_a_sandbox_worker_in_queue_mode(
     db_url: str, broker_url: str, workers: list[Worker], tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ PostgreSQL tests run in a schema of their own (dropped afterwards) on the server
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -56,10 +57,20 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied per test (migrating each one costs ~0.3 s)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    EpisodeStore(f"sqlite:///{path}", migrate=True).close()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'service.db'}"
+        target = tmp_path / "service.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
     url = str(request.getfixturevalue("pg_url"))
     from m1env.store.models import Base
 
