@@ -5,9 +5,12 @@ asynchronous jobs in the episode store's ``scoring_jobs`` table:
 
 * :class:`EmbeddedScorer` verifies in this process's killable
   :class:`~verifiers.WorkerPool`; jobs are scored by background tasks, and jobs left
-  unfinished by a previous run are picked up again at start.
-* :class:`QueueScorer` claims each item as a job in SQL, publishes chunks to Celery
-  (:mod:`m1env.queue.dispatch`) and waits for the Scores to appear in SQL.
+  unfinished by a previous run are picked up again at start (so an embedded service
+  should not share its database with queue workers).
+* :class:`QueueScorer` claims each item -- of ``/v1/score`` and batches too -- as a
+  job in SQL (the jobs table is then an audit trail of everything scored), publishes
+  chunks to Celery (:mod:`m1env.queue.dispatch`) and waits for the Scores: one poller
+  task reads the scores of every waiting request in one query per tick.
 
 Input text policy (the same in both modes and on SQLite and PostgreSQL): the JSON
 strings of ``response``, ``reference`` and ``options`` go through the store's
