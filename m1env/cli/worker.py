@@ -3,7 +3,8 @@
 Consumes ``--queues`` (default ``verify,sandbox,judge``) with ``--concurrency``
 prefork processes, late acknowledgement and prefetch 1 (see
 :mod:`m1env.queue.app`). A sweeper thread in the main process re-publishes jobs
-whose messages were lost (``--stale-after``; ``--sweep-interval 0`` turns it off).
+whose messages were lost (``--stale-after`` for queued jobs; running ones after
+``--time-limit`` plus 5 s; ``--sweep-interval 0`` turns it off).
 ``--import MODULE`` imports a module first, e.g. one that registers verifiers.
 """
 
@@ -30,8 +31,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--max-attempts", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=None, help="hard seconds per chunk")
-    parser.add_argument("--stale-after", type=float, default=None, help="seconds (default 600)")
-    parser.add_argument("--sweep-interval", type=float, default=None, help="seconds (default 30)")
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=None,
+        help="seconds before a queued job is re-published (default 60)",
+    )
+    parser.add_argument("--sweep-interval", type=float, default=None, help="seconds (default 15)")
     parser.add_argument("--import", dest="imports", action="append", default=[])
     parser.add_argument("--loglevel", default="WARNING")
     parser.add_argument("--hostname", default=None, help="Celery node name")
@@ -78,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             app,
             interval_s=config.sweep_interval_s,
             stale_after_s=config.stale_after_s,
+            running_stale_after_s=config.running_stale_after_s,
             chunk_size=config.chunk_size,
         )
         # No connection may be open when the pool processes fork.

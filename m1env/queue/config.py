@@ -20,10 +20,12 @@ class QueueConfig:
     below ``visibility_timeout_s``, the time after which Redis hands an unacknowledged
     message to another worker -- otherwise a slow but live task would be delivered
     twice. ``max_attempts``: deliveries of one job before it ends as ``error``.
-    ``chunk_size``: jobs per Celery message. ``stale_after_s``: a job not finished
-    and not touched for this long is dispatched again by the sweeper (messages that
-    Redis lost on a restart are recovered this way); ``sweep_interval_s`` how often it
-    looks (0: never).
+    ``chunk_size``: jobs per Celery message. ``stale_after_s``: a ``queued`` job not
+    touched for this long is published again by the sweeper (messages that Redis
+    lost on a restart are recovered this way); a ``running`` job only after
+    :attr:`running_stale_after_s` (the hard time limit plus a margin: by then the
+    delivery running it is certainly dead, so a live job is never run twice).
+    ``sweep_interval_s``: how often the sweeper looks (0: never).
     """
 
     broker_url: str = "redis://127.0.0.1:6379/0"
@@ -32,8 +34,8 @@ class QueueConfig:
     visibility_timeout_s: float = 3600.0
     max_attempts: int = 3
     chunk_size: int = 16
-    stale_after_s: float = 600.0
-    sweep_interval_s: float = 30.0
+    stale_after_s: float = 60.0
+    sweep_interval_s: float = 15.0
 
     def __post_init__(self) -> None:
         if not self.broker_url.startswith(("redis://", "rediss://", "memory://")):
@@ -49,6 +51,10 @@ class QueueConfig:
             raise ValueError("max_attempts and chunk_size must be at least 1")
         if self.stale_after_s <= 0 or self.sweep_interval_s < 0:
             raise ValueError("stale_after_s must be positive and sweep_interval_s >= 0")
+
+    @property
+    def running_stale_after_s(self) -> float:
+        return max(self.stale_after_s, self.time_limit_s + 5.0)
 
     @classmethod
     def from_env(cls, **overrides: object) -> QueueConfig:

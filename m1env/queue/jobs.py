@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -221,14 +221,30 @@ def unfinished_in(store: EpisodeStore, job_ids: Sequence[int]) -> list[tuple[int
 
 
 def stale_jobs(
-    store: EpisodeStore, older_than_s: float, limit: int = 10_000
+    store: EpisodeStore,
+    older_than_s: float,
+    limit: int = 10_000,
+    *,
+    running_older_than_s: float | None = None,
 ) -> list[tuple[int, str]]:
-    """``(id, verifier)`` of unfinished jobs untouched for ``older_than_s`` seconds."""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    """``(id, verifier)`` of unfinished jobs untouched for ``older_than_s`` seconds
+    (``running`` ones for ``running_older_than_s``, by default the same)."""
+    now = utcnow()
+    queued_cutoff = now - timedelta(seconds=older_than_s)
+    running_cutoff = now - timedelta(
+        seconds=older_than_s if running_older_than_s is None else running_older_than_s
+    )
     with Session(store.engine) as session:
         rows = session.execute(
             select(ScoringJobRow.id, ScoringJobRow.verifier)
-            .where(ScoringJobRow.state.in_(OPEN_STATES), ScoringJobRow.updated_at < cutoff)
+            .where(
+                or_(
+                    and_(ScoringJobRow.state == "queued", ScoringJobRow.updated_at < queued_cutoff),
+                    and_(
+                        ScoringJobRow.state == "running", ScoringJobRow.updated_at < running_cutoff
+                    ),
+                )
+            )
             .order_by(ScoringJobRow.id)
             .limit(limit)
         ).all()

@@ -3,9 +3,10 @@
 Redis here keeps nothing on disk, so a restart loses every queued and unacknowledged
 message; a worker killed outright (not just its pool process) leaves its message
 unacknowledged until the visibility timeout. Either way the job is still ``queued``
-or ``running`` in SQL. Every ``interval`` seconds the sweeper takes the unfinished
-jobs untouched for ``stale_after`` seconds, marks them touched and publishes them
-again. A job that was in fact still queued is then delivered twice; the second
+or ``running`` in SQL. Every ``interval`` seconds the sweeper takes the ``queued``
+jobs untouched for ``stale_after`` seconds and the ``running`` ones untouched for
+longer than the hard time limit (their delivery is dead by then), marks them touched
+and publishes them again. A job that was in fact still queued is then delivered twice; the second
 delivery finds it finished and writes nothing (exactly-once is enforced in SQL).
 Several sweepers (one per worker) are safe for the same reason.
 """
@@ -27,10 +28,15 @@ log = logging.getLogger(__name__)
 
 
 def sweep_once(
-    store: EpisodeStore, app: Celery, *, stale_after_s: float, chunk_size: int = 16
+    store: EpisodeStore,
+    app: Celery,
+    *,
+    stale_after_s: float,
+    running_stale_after_s: float | None = None,
+    chunk_size: int = 16,
 ) -> int:
     """Re-publish stale unfinished jobs once; returns how many were published."""
-    jobs = stale_jobs(store, stale_after_s)
+    jobs = stale_jobs(store, stale_after_s, running_older_than_s=running_stale_after_s)
     if not jobs:
         return 0
     sent = touch_and_publish(store, app, jobs, chunk_size=chunk_size)
@@ -48,6 +54,7 @@ class Sweeper(threading.Thread):
         *,
         interval_s: float,
         stale_after_s: float,
+        running_stale_after_s: float | None = None,
         chunk_size: int = 16,
     ) -> None:
         super().__init__(name="m1env-sweeper", daemon=True)
@@ -57,6 +64,7 @@ class Sweeper(threading.Thread):
             stale_after_s,
             chunk_size,
         )
+        self.running_stale_after_s = running_stale_after_s
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -66,6 +74,7 @@ class Sweeper(threading.Thread):
                     self.store,
                     self.app,
                     stale_after_s=self.stale_after_s,
+                    running_stale_after_s=self.running_stale_after_s,
                     chunk_size=self.chunk_size,
                 )
             except Exception as exc:  # database or broker down: try again next round

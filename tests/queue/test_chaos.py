@@ -61,7 +61,13 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
     with engine.begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    options = {"concurrency": 2, "max_attempts": 5, "stale_after": 8, "sweep_interval": 2}
+    options = {
+        "concurrency": 2,
+        "max_attempts": 5,
+        "stale_after": 8,
+        "time_limit": 10,  # running jobs whose delivery died are re-published after 15 s
+        "sweep_interval": 2,
+    }
     worker_a = start_worker(workers, pg_url, broker_url, tmp_path, **options)
     app = get_app(QueueConfig(broker_url=broker_url, database_url=pg_url))
     store = EpisodeStore(pg_url)

@@ -10,6 +10,7 @@ import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.queue import QueueConfig, get_app, run_job, sweep_once
 from m1env.queue.jobs import scores_for, stale_jobs
 from m1env.store import EpisodeStore
+from verifiers import Score
 
 PAYLOAD = {"response": "<answer>1</answer>", "reference": "1", "options": {}}
 
@@ -47,6 +48,12 @@ def test_sweeper_republishes_only_stale_unfinished_jobs(db_url: str, broker_url:
         lost = [store.claim_job(f"lost-{i}", "exact", PAYLOAD)[0].id for i in range(5)]
         code, _ = store.claim_job("code-1", "test/quick", PAYLOAD)
         assert sweep_once(store, app, stale_after_s=3600) == 0  # nothing is stale yet
+        # A running job is left alone until its delivery must be dead (time limit).
+        live, _ = store.claim_job("live", "exact", PAYLOAD)
+        store.start_attempt(live.id)
+        assert live.id not in [j for j, _ in stale_jobs(store, 0.0, running_older_than_s=60)]
+        assert live.id in [j for j, _ in stale_jobs(store, 0.0, running_older_than_s=0.0)]
+        store.finish_job(live.id, Score.correct())
         assert [j for j, _ in stale_jobs(store, 0.0)] == [*lost, code.id]
         assert sweep_once(store, app, stale_after_s=0.0, chunk_size=2) == 6
         assert r.llen("verify") == 3  # 6 jobs in chunks of 2 (test/quick routes to verify)
