@@ -17,7 +17,9 @@ Where (``engine.py``)
     ``EpisodeStore(url)``, else ``$M1ENV_DATABASE_URL``, else the SQLite file
     ``$XDG_DATA_HOME/m1env/m1env.db`` (``~/.local/share/m1env/m1env.db``). SQLite runs
     in WAL mode with a 30 s busy timeout; PostgreSQL (``postgresql+psycopg://...``,
-    ``pip install 'm1env[postgres]'``) with ``pool_pre_ping``.
+    ``pip install 'm1env[postgres]'``) with ``pool_pre_ping``. One store may be
+    shared by threads; a forked child (Celery prefork) drops the inherited connections
+    and opens its own. ``sqlite://`` (in memory) is for single-threaded tests.
 
 Schema versions (``migrate.py``, ``migrations/``)
     Alembic revisions ship inside the package. A SQLite database with no tables (a new

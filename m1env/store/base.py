@@ -54,6 +54,8 @@ class StoreBase:
         except BaseException:
             self.engine.dispose()
             raise
+        # id -> JSON of the tasks this store has seen committed (see add_task).
+        self._stored_tasks: dict[str, str] = {}
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(self.engine), expire_on_commit=False)
 

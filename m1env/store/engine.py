@@ -15,7 +15,9 @@ start of its transaction and waits for it (busy timeout) instead of failing with
 (in memory) shares one connection and suits single-threaded tests only.
 
 PostgreSQL (``postgresql+psycopg://...``) uses ``pool_pre_ping`` so connections
-dropped by a server restart are replaced instead of failing the next query.
+dropped by a server restart are replaced instead of failing the next query. To keep
+the tables in a schema of their own, put it on the search path in the URL:
+``...?options=-csearch_path%3Dm1env`` (the tests do this, one schema per run).
 
 Fork safety: a child process (Celery's prefork pool, ``multiprocessing`` with fork)
 drops the pooled connections it inherited, without closing them, and opens its own;

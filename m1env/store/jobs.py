@@ -218,11 +218,15 @@ class JobsAPI(StoreBase):
                     row.last_error = error
                 return JobOutcome(stored.id, True, score_of(stored))
         except StoreError as exc:
-            # The unique scores.job_id caught a writer that raced past the row lock.
+            # The unique scores.job_id caught a writer that raced past the row lock:
+            # answer with the score that won. Any other violation is the caller's.
             if not isinstance(exc.__cause__, IntegrityError):
                 raise
-        with self._tx(what, write=False) as session:
-            return self._existing(session, job_id, what)
+            try:
+                with self._tx(what, write=False) as session:
+                    return self._existing(session, job_id, what)
+            except StoreError:
+                raise exc from exc.__cause__
 
     @staticmethod
     def _existing(session: Session, job_id: int, what: str) -> JobOutcome:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -84,7 +84,9 @@ class EpisodeStore(JobsAPI, TelemetryAPI):
         :class:`StoreError` (task ids must be stable: procedural ids include the seed).
         """
         with self._tx("add_task") as session:
-            return self._add_task(session, task).id
+            added = self._add_task(session, task)
+        self._stored_tasks[added.id] = added.to_json()
+        return added.id
 
     def _add_task(self, session: Session, task: Any) -> Task:
         if isinstance(task, Mapping):
@@ -94,6 +96,10 @@ class EpisodeStore(JobsAPI, TelemetryAPI):
                 raise StoreError(f"not a valid task: {exc}") from exc
         if not isinstance(task, Task):
             raise StoreError(f"expected a Task, got {type(task).__name__}")
+        # Rollouts record the same task G times: skip the round trips once this store
+        # has seen the identical task stored (a changed task still goes to the check).
+        if self._stored_tasks.get(task.id) == task.to_json():
+            return task
         report = Report()
         values = {
             "id": ident(task.id, "task.id", max_chars=512),
@@ -159,49 +165,56 @@ class EpisodeStore(JobsAPI, TelemetryAPI):
             raise StoreError(f"metadata must be a dict, got {type(metadata).__name__}")
         report = Report()
         text = self._text(response, "response", report)
-        row = EpisodeRow(
-            run_id=ident(run_id, "run_id", nullable=True),
-            policy=ident(policy, "policy", nullable=True),
-            group_id=ident(group_id, "group_id", nullable=True),
-            seed=integer(seed, "seed"),
-            response=text,
-            response_chars=len(response),
-            prompt_tokens=integer(prompt_tokens, "prompt_tokens", kind="int32"),
-            response_tokens=integer(response_tokens, "response_tokens", kind="int32"),
-            reward=None if score is None else score.score,
-            status=None if score is None else score.status,
-            meta=self._json(metadata or {}, "metadata", report),
-            started_at=_when(started_at, "started_at"),
-            finished_at=_when(finished_at, "finished_at"),
-        )
+        # Core inserts, not the ORM unit of work: this is the trainer's hot path.
+        row: dict[str, Any] = {
+            "run_id": ident(run_id, "run_id", nullable=True),
+            "policy": ident(policy, "policy", nullable=True),
+            "group_id": ident(group_id, "group_id", nullable=True),
+            "seed": integer(seed, "seed"),
+            "response": text,
+            "response_chars": len(response),
+            "prompt_tokens": integer(prompt_tokens, "prompt_tokens", kind="int32"),
+            "response_tokens": integer(response_tokens, "response_tokens", kind="int32"),
+            "reward": None if score is None else score.score,
+            "status": None if score is None else score.status,
+            "metadata": self._json(metadata or {}, "metadata", report),
+            "started_at": _when(started_at, "started_at"),
+            "finished_at": _when(finished_at, "finished_at"),
+            "created_at": utcnow(),
+        }
         score_row = None
         if score is not None:
             score_report = Report()
-            score_row = ScoreRow(
-                verifier=ident(verifier, "verifier", nullable=True),
-                score=score.score,
-                status=score.status,
-                reason=self._text(score.reason, "reason", score_report),
-                details=self._json(score.details, "details", score_report),
-                latency_s=number(latency_s, "latency_s"),
-                sanitized=score_report.as_json(),
-            )
-        row.sanitized = report.as_json()
+            score_row = {
+                "verifier": ident(verifier, "verifier", nullable=True),
+                "score": score.score,
+                "status": score.status,
+                "reason": self._text(score.reason, "reason", score_report),
+                "details": self._json(score.details, "details", score_report),
+                "latency_s": number(latency_s, "latency_s"),
+                "sanitized": score_report.as_json(),
+                "created_at": row["created_at"],
+            }
+        row["sanitized"] = report.as_json()
+        added = None
         with self._tx("record_episode") as session:
             if isinstance(task, str):
                 stored = session.get(TaskRow, ident(task, "task", max_chars=512))
                 if stored is None:
                     raise StoreError(f"record_episode: no stored task {task!r}; pass the Task")
-                row.task_id, row.env = stored.id, stored.env
+                row["task_id"], row["env"] = stored.id, stored.env
             else:
                 added = self._add_task(session, task)
-                row.task_id, row.env = added.id, added.env
-            session.add(row)
-            session.flush()
+                row["task_id"], row["env"] = added.id, added.env
+            episodes, scores = (cast(Table, m.__table__) for m in (EpisodeRow, ScoreRow))
+            episode_id: int = session.execute(
+                insert(episodes).values(**row).returning(episodes.c.id)
+            ).scalar_one()
             if score_row is not None:
-                score_row.episode_id = row.id
-                session.add(score_row)
-            return row.id
+                session.execute(insert(scores).values(episode_id=episode_id, **score_row))
+        if added is not None:  # committed: later episodes of this task skip the check
+            self._stored_tasks[added.id] = added.to_json()
+        return episode_id
 
     def record_steps(self, episode_id: int, steps: Iterable[Any]) -> int:
         """Append turns of a multi-turn episode; returns how many were stored.

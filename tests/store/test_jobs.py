@@ -130,13 +130,23 @@ def _deliver_in_process(args: tuple[str, str, int]) -> tuple[int, bool, str]:
     return outcome.score_id, outcome.written, outcome.score.reason
 
 
-@pytest.mark.parametrize("key", ["k-threads-a", "k-threads-b"])
-def test_concurrent_threads_write_exactly_one_score(db_url: str, key: str):
-    workers = 8
-    EpisodeStore(db_url).close()  # migrate a fresh SQLite file before the race
+@pytest.mark.parametrize("shared", [False, True], ids=["store-per-thread", "shared-store"])
+def test_concurrent_threads_write_exactly_one_score(db_url: str, shared: bool):
+    workers, key = 8, f"k-threads-{shared}"
+    one = EpisodeStore(db_url)  # also migrates a fresh SQLite file before the race
     barrier = threading.Barrier(workers)
+
+    def deliver(worker: int) -> JobOutcome:
+        if not shared:
+            return _deliver(db_url, key, worker, barrier)
+        barrier.wait()
+        job, _ = one.claim_job(key, "math", PAYLOAD)
+        one.start_attempt(job.id)
+        return one.finish_job(job.id, Score.correct(f"worker {worker}", worker=worker))
+
     with ThreadPoolExecutor(workers) as pool:
-        outcomes = list(pool.map(lambda w: _deliver(db_url, key, w, barrier), range(workers)))
+        outcomes = list(pool.map(deliver, range(workers)))
+    one.close()
     assert sum(o.written for o in outcomes) == 1
     assert len({o.score_id for o in outcomes}) == 1
     assert len({o.score.reason for o in outcomes}) == 1  # everyone sees the winner's score
