@@ -15,6 +15,8 @@ COMMANDS = [
     "m1env.cli.envs",
     "m1env.cli.tasks",
     "m1env.cli.score",
+    "m1env.cli.serve",
+    "m1env.cli.worker",
     "m1env.cli.db",
     "m1env.cli.grm",
     "m1env.cli.policy",

@@ -1,0 +1,69 @@
+"""``QueueConfig``: the Celery and job-policy settings, validated on construction.
+
+Environment fallbacks (:meth:`QueueConfig.from_env`): ``M1ENV_BROKER_URL``,
+``M1ENV_DATABASE_URL``, ``M1ENV_MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+__all__ = ["QueueConfig"]
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """Queue settings.
+
+    ``time_limit_s`` is Celery's hard limit for one task (a chunk of jobs); it must be
+    below ``visibility_timeout_s``, the time after which Redis hands an unacknowledged
+    message to another worker -- otherwise a slow but live task would be delivered
+    twice. ``max_attempts``: deliveries of one job before it ends as ``error``.
+    ``chunk_size``: jobs per Celery message. ``stale_after_s``: a ``queued`` job not
+    touched for this long is published again by the sweeper (messages that Redis
+    lost on a restart are recovered this way); a ``running`` job only after
+    :attr:`running_stale_after_s` (the hard time limit plus a margin: by then the
+    delivery running it is certainly dead, so a live job is never run twice).
+    ``sweep_interval_s``: how often the sweeper looks (0: never).
+    """
+
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str | None = None
+    time_limit_s: float = 300.0
+    visibility_timeout_s: float = 3600.0
+    max_attempts: int = 3
+    chunk_size: int = 16
+    stale_after_s: float = 60.0
+    sweep_interval_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        if not self.broker_url.startswith(("redis://", "rediss://", "memory://")):
+            raise ValueError(f"broker_url must be a redis:// URL, got {self.broker_url!r}")
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if self.time_limit_s >= self.visibility_timeout_s:
+            raise ValueError(
+                f"time_limit_s ({self.time_limit_s:g}) must be below visibility_timeout_s "
+                f"({self.visibility_timeout_s:g}) or live tasks would be redelivered"
+            )
+        if self.max_attempts < 1 or self.chunk_size < 1:
+            raise ValueError("max_attempts and chunk_size must be at least 1")
+        if self.stale_after_s <= 0 or self.sweep_interval_s < 0:
+            raise ValueError("stale_after_s must be positive and sweep_interval_s >= 0")
+
+    @property
+    def running_stale_after_s(self) -> float:
+        return max(self.stale_after_s, self.time_limit_s + 5.0)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> QueueConfig:
+        values: dict[str, object] = {}
+        if os.environ.get("M1ENV_BROKER_URL"):
+            values["broker_url"] = os.environ["M1ENV_BROKER_URL"]
+        if os.environ.get("M1ENV_DATABASE_URL"):
+            values["database_url"] = os.environ["M1ENV_DATABASE_URL"]
+        if os.environ.get("M1ENV_MAX_ATTEMPTS"):
+            values["max_attempts"] = int(os.environ["M1ENV_MAX_ATTEMPTS"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,76 @@
+"""Submitting scoring jobs: claim them in SQL first, then publish chunks to Celery.
+
+The order matters: a job exists in the jobs table before any message names it, so
+a publish that fails (Redis down) or a message that Redis later loses costs
+latency, never the job -- the sweeper publishes it again. Jobs are grouped by queue
+(:func:`~m1env.queue.routing.queue_for`) and sent ``chunk_size`` ids per message, so a
+worker pays the broker round trip once per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from celery import Celery
+
+from m1env.queue.app import TASK_NAME
+from m1env.queue.jobs import claim_many, touch_jobs
+from m1env.queue.routing import queue_for
+from m1env.store import EpisodeStore, JobRecord
+
+__all__ = ["publish", "submit", "touch_and_publish"]
+
+log = logging.getLogger(__name__)
+
+
+def submit(
+    store: EpisodeStore,
+    app: Celery,
+    items: Iterable[tuple[str, dict[str, Any], str | None]],
+    *,
+    chunk_size: int = 16,
+) -> list[tuple[JobRecord, bool]]:
+    """Claim ``(verifier, payload, idempotency_key)`` items and publish the new ones.
+
+    Returns ``(job, created)`` per item, in order. An existing key is not published
+    again unless the job is unfinished (a client retrying after a lost reply).
+    """
+    claimed = claim_many(
+        store,
+        [(key or f"job-{uuid.uuid4()}", verifier, payload) for verifier, payload, key in items],
+    )
+    todo = [(job.id, job.verifier) for job, _ in claimed if job.state in ("queued", "running")]
+    publish(app, todo, chunk_size=chunk_size)
+    return claimed
+
+
+def publish(app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 16) -> int:
+    """Send ``(job_id, verifier)`` jobs in chunks; returns how many ids were sent.
+
+    A failure to publish is logged and swallowed: the jobs stay in SQL and the
+    sweeper sends them later.
+    """
+    by_queue: dict[str, list[int]] = defaultdict(list)
+    for job_id, verifier in jobs:
+        by_queue[queue_for(verifier)].append(job_id)
+    sent = 0
+    for queue, ids in by_queue.items():
+        for start in range(0, len(ids), chunk_size):
+            chunk = ids[start : start + chunk_size]
+            try:
+                app.send_task(TASK_NAME, args=[chunk], queue=queue)
+                sent += len(chunk)
+            except Exception as exc:  # broker down: the sweeper recovers these jobs
+                log.warning("could not publish %d jobs to %r: %s", len(chunk), queue, exc)
+    return sent
+
+
+def touch_and_publish(
+    store: EpisodeStore, app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int
+) -> int:
+    touch_jobs(store, [job_id for job_id, _ in jobs])
+    return publish(app, jobs, chunk_size=chunk_size)

@@ -1,0 +1,126 @@
+"""The Celery task: ``m1env.score_jobs(job_ids)`` scores a chunk of stored jobs.
+
+Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
+:func:`~m1env.queue.jobs.start_many`), then it is scored and its Score written
+exactly once (:func:`~m1env.queue.jobs.run_started`). A chunk that comes back after its worker died is split:
+if any of its jobs is ``running`` -- started by a delivery that never finished --
+every unfinished job is re-published on its own, so the job that kills workers uses
+up only its own attempts, not its neighbours'. A database error retries the whole
+chunk with back-off (finished jobs are skipped on the retry).
+
+``m1env.run_code`` runs a SandboxFusion request (see :mod:`m1env.service.compat`)
+and returns its reply through the result backend.
+
+The worker's store and settings come from :func:`configure` (``m1env worker`` calls
+it) or the environment; each process opens its own connection pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.process
+import os
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_process_init
+
+from m1env.errors import StoreError
+from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
+from m1env.queue.config import QueueConfig
+from m1env.queue.dispatch import publish
+from m1env.queue.jobs import run_started, start_many, unfinished_in
+from m1env.store import EpisodeStore
+
+__all__ = ["configure", "run_code", "score_jobs", "worker_store"]
+
+log = logging.getLogger(__name__)
+
+_config: QueueConfig | None = None
+_store: tuple[int, EpisodeStore] | None = None
+
+
+def configure(config: QueueConfig) -> None:
+    """Use ``config`` in this process and the worker processes it forks."""
+    global _config, _store
+    _config, _store = config, None
+
+
+def _settings() -> QueueConfig:
+    global _config
+    if _config is None:
+        _config = QueueConfig.from_env()
+    return _config
+
+
+def worker_store() -> EpisodeStore:
+    """This process's store (re-opened after a fork: connections are not shared)."""
+    global _store
+    if _store is None or _store[0] != os.getpid():
+        _store = (os.getpid(), EpisodeStore(_settings().database_url))
+    return _store[1]
+
+
+@worker_process_init.connect(weak=False)
+def _allow_verifier_workers(**_: Any) -> None:
+    """Let pool processes start the verifiers' killable worker processes.
+
+    Celery's prefork pool (billiard) marks its processes daemonic, and
+    :mod:`multiprocessing` refuses children to daemonic processes; billiard also leaves
+    its own authkey type behind, which multiprocessing cannot pickle for a forkserver
+    child. Both are safe to reset: a verifier worker exits by itself when its
+    parent's pipe closes, so a pool process killed by the hard time limit leaves no
+    orphan behind.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    config["daemon"] = False
+    config["authkey"] = multiprocessing.process.AuthenticationString(os.urandom(32))  # type: ignore[attr-defined]
+
+
+@shared_task(bind=True, name=TASK_NAME, max_retries=None)
+def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
+    if not isinstance(job_ids, list) or not all(isinstance(i, int) for i in job_ids):
+        log.error("score_jobs got a malformed message %r; dropped", job_ids)
+        return {"malformed": 1}
+    config = _settings()
+    store = worker_store()
+    try:
+        if len(job_ids) > 1:
+            open_jobs = unfinished_in(store, job_ids)
+            if any(state == "running" for _, state, _ in open_jobs):
+                jobs = [(job_id, _verifier(store, job_id)) for job_id, _, _ in open_jobs]
+                publish(self.app, jobs, chunk_size=1)
+                return {"split": len(jobs)}
+        scored = 0
+        for job_id in job_ids:
+            # One job at a time: a delivery that dies costs an attempt only to the job
+            # it was working on, never to the rest of its chunk.
+            for job in start_many(store, [job_id]):
+                run_started(store, job, config.max_attempts)
+                scored += 1
+        return {"scored": scored}
+    except StoreError as exc:
+        delay = min(30, 2 ** min(self.request.retries, 5))
+        log.warning("store error on jobs %s: %s; retrying in %ss", job_ids[:5], exc, delay)
+        raise self.retry(exc=exc, countdown=delay) from exc
+
+
+def _verifier(store: EpisodeStore, job_id: int) -> str:
+    job = store.get_job(job_id)
+    return job.verifier if job is not None else ""
+
+
+@shared_task(name=RUN_CODE_TASK, ignore_result=False)
+def run_code(request: dict[str, Any]) -> dict[str, Any]:
+    """SandboxFusion ``/run_code`` on a ``sandbox`` queue worker; returns the reply body."""
+    from m1env.service.compat import RunCodeRequest, RunCodeResponse
+    from m1env.service.compat import run_code as execute
+
+    try:
+        return execute(RunCodeRequest.model_validate(request)).model_dump()
+    except Exception as exc:  # the caller validated the request; this is the sandbox failing
+        log.exception("run_code failed")
+        return RunCodeResponse(
+            status="SandboxError", message=f"{type(exc).__name__}: {exc}"
+        ).model_dump()

@@ -1,0 +1,90 @@
+"""Prometheus metrics of one service instance (its own registry, served at ``/metrics``).
+
+``m1env_http_requests_total{route,method,status}``, ``m1env_http_request_seconds{route}``
+(latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``
+and ``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid). Routes are
+labelled by their template (``/v1/jobs/{job_id}``), never the raw path, so labels
+stay few.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from m1env.service.guard import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["CONTENT_TYPE", "Metrics", "MetricsMiddleware"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "m1env_http_requests",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "m1env_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.inflight = Gauge("m1env_http_inflight", "requests in progress", registry=self.registry)
+        self.scores = Counter(
+            "m1env_scores", "Scores returned", ["verifier", "status"], registry=self.registry
+        )
+        self.rejected = Counter(
+            "m1env_rejected",
+            "requests refused before scoring",
+            ["reason"],
+            registry=self.registry,
+        )
+
+    def reject(self, reason: str) -> None:
+        self.rejected.labels(reason).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts every HTTP request, including those the guard refuses."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        start = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        self.metrics.inflight.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self.metrics.inflight.dec()
+            route: Any = scope.get("route")
+            label = getattr(route, "path", None) or (
+                scope["path"] if scope["path"] in _KNOWN else "other"
+            )
+            self.metrics.requests.labels(label, scope.get("method", ""), str(status)).inc()
+            self.metrics.latency.labels(label).observe(time.perf_counter() - start)
+
+
+_KNOWN = frozenset({"/healthz", "/metrics", "/openapi.json"})

@@ -1,0 +1,116 @@
+"""Real Redis and real Celery worker processes for the queue tests.
+
+The broker is ``$M1ENV_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/13``, a
+database of its own); its queues are purged before each test. Workers run as
+``python -m m1env.cli worker`` in their own process group and import
+``tests.service.helpers`` for the test verifiers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from m1env.queue import QueueConfig, get_app
+from tests.service import conftest as _service
+
+# The store fixtures (SQLite always, PostgreSQL behind -m postgres) are shared.
+db_url = _service.db_url
+pg_url = _service.pg_url
+sqlite_template = _service.sqlite_template
+
+REDIS_URL = os.environ.get("M1ENV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is not usable (M1ENV_TEST_REDIS_URL): {exc}")
+    get_app(QueueConfig(broker_url=REDIS_URL)).control.purge()
+    return REDIS_URL
+
+
+class Worker:
+    """One ``m1env worker`` process group."""
+
+    def __init__(self, db_url: str, broker_url: str, log: Path, **options: object) -> None:
+        self.log_path = log
+        args = [sys.executable, "-m", "m1env.cli", "worker", "--loglevel", "INFO"]
+        args += ["--database-url", db_url, "--broker-url", broker_url]
+        args += ["--import", "tests.service.helpers"]
+        for key, value in options.items():
+            args += [f"--{key.replace('_', '-')}", str(value)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_VERIFY_WORKERS": "1"}
+        self.log = open(log, "ab")  # noqa: SIM115  (closed in stop)
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> Worker:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b" ready." in self.log_path.read_bytes():
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        raise RuntimeError(f"worker not ready: {self.log_path.read_text()[-2000:]}")
+
+    def children(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            return [int(p) for p in path.read_text().split()]
+        except OSError:
+            return []
+
+    def kill_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                self.kill_group()
+        else:
+            # The main process is gone; its orphaned pool processes may not be.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def start_worker(
+    workers: list[Worker], db_url: str, broker_url: str, tmp_path: Path, **options: object
+) -> Worker:
+    worker = Worker(db_url, broker_url, tmp_path / f"worker{len(workers)}.log", **options)
+    workers.append(worker)
+    return worker.wait_ready()

@@ -1,0 +1,132 @@
+"""Fixtures: the app on SQLite (always) and PostgreSQL (``-m postgres``), live servers.
+
+PostgreSQL tests run in a schema of their own (dropped afterwards) on the server at
+``$M1ENV_TEST_POSTGRES_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+with warnings.catch_warnings():
+    # starlette's TestClient nags about httpx; it is the documented way to test ASGI apps.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from m1env.service import ServiceConfig, create_app
+from m1env.store import EpisodeStore
+
+PG_URL = os.environ.get(
+    "M1ENV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    schema = f"m1env_svc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {PG_URL} is not usable (M1ENV_TEST_POSTGRES_URL): {exc}")
+    url = pg_schema_url(schema)
+    EpisodeStore(url, migrate=True).close()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied per test (migrating each one costs ~0.3 s)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    EpisodeStore(f"sqlite:///{path}", migrate=True).close()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "service.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url = str(request.getfixturevalue("pg_url"))
+    from m1env.store.models import Base
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+def make_client(db_url: str, **config: object) -> TestClient:
+    settings: dict[str, object] = {"workers": 1, **config}
+    app = create_app(ServiceConfig(database_url=db_url, **settings))  # type: ignore[arg-type]
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with make_client(db_url) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """The app on a real uvicorn server on loopback, in a thread."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(create_app(config), port=self.port, log_level="error")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    config = ServiceConfig(workers=1, database_url=f"sqlite:///{tmp_path / 'live.db'}")
+    with LiveServer(config) as server:
+        yield server
