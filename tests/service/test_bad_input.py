@@ -12,7 +12,6 @@ import time
 from contextlib import closing
 
 import pytest
-from fastapi.testclient import TestClient
 
 from m1env.store import EpisodeStore
 from tests.service.conftest import LiveServer
