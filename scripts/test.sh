@@ -23,7 +23,7 @@ pip_install() {  # quiet, but a failed install fails the run (the local mirror's
   rm -f "$log"
   return $rc
 }
-pip_install -e '.[dev,train]'
+pip_install -e '.[dev,train,rg]'
 for plugin in examples/*/pyproject.toml; do
   [[ -e "$plugin" ]] && pip_install -e "$(dirname "$plugin")"
 done
