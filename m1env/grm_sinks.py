@@ -14,7 +14,7 @@ from collections.abc import Callable
 from grm import JudgeCall, Reading, Recalibration
 from m1env.store import EpisodeStore
 
-__all__ = ["judge_call_sink", "reading_sink", "recalibration_sink"]
+__all__ = ["grm_gauges", "judge_call_sink", "reading_sink", "recalibration_sink"]
 
 _METRICS = (
     "mean_reward",
@@ -78,3 +78,22 @@ def judge_call_sink(store: EpisodeStore) -> Callable[[JudgeCall], None]:
         )  # fmt: skip
 
     return sink
+
+
+def grm_gauges(store: EpisodeStore) -> dict[str, float]:
+    """The monitor's latest readings and alarm count, as metric gauges.
+
+    ``m1env_grm_<metric>`` for each stored ``grm.<metric>`` (latest window),
+    ``m1env_grm_alarm`` (1 when the latest window raised an alarm) and
+    ``m1env_grm_alarms_total`` (windows that raised one, over the store's history).
+    """
+    latest = store.latest_readings("grm.")
+    gauges = {
+        f"m1env_grm_{metric.removeprefix('grm.')}": value
+        for metric, (value, _) in latest.items()
+        if value is not None and metric != "grm.recalibration"
+    }
+    gauges["m1env_grm_alarm"] = float(latest.get("grm.mean_reward", (None, False))[1])
+    gauges["m1env_grm_alarms_total"] = float(store.alarm_count("grm.mean_reward"))
+    gauges["m1env_grm_recalibrations_total"] = float(store.alarm_count("grm.recalibration"))
+    return gauges

@@ -35,6 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from m1env.errors import StoreError
+from m1env.grm_sinks import grm_gauges
 from m1env.service.config import ServiceConfig
 from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.service.guard import Guard
@@ -66,6 +67,7 @@ class Service:
         self.config = config
         self.metrics = Metrics()
         self._scorer: Scorer | None = None
+        self.metrics.add_gauges(lambda: grm_gauges(self.scorer.store))
 
     @property
     def scorer(self) -> Scorer:

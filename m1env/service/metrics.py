@@ -2,7 +2,9 @@
 
 ``m1env_http_requests_total{route,method,status}``, ``m1env_http_request_seconds{route}``
 (latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``
-and ``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid). Routes are
+and ``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid); plus the
+generative reward model's monitor gauges read from the episode store
+(``m1env_grm_alarm``, ``m1env_grm_alarms_total``, ``m1env_grm_length_corr`` ...). Routes are
 labelled by their template (``/v1/jobs/{job_id}``), never the raw path, so labels
 stay few.
 """
@@ -10,9 +12,11 @@ stay few.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
 from m1env.service.guard import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,11 +52,33 @@ class Metrics:
             registry=self.registry,
         )
 
+    def add_gauges(self, source: Callable[[], dict[str, float]]) -> None:
+        """Export ``source()`` (name -> value) as gauges, read fresh at every scrape."""
+        self.registry.register(_GaugeSource(source))
+
     def reject(self, reason: str) -> None:
         self.rejected.labels(reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _GaugeSource:
+    """A collector over a callable; a failing source costs its gauges, not the scrape."""
+
+    def __init__(self, source: Callable[[], dict[str, float]]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            values = self.source()
+        except Exception:
+            return
+        for name, value in sorted(values.items()):
+            yield GaugeMetricFamily(name, name.replace("_", " "), value=value)
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []
 
 
 class MetricsMiddleware:

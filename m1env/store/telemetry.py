@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from m1env.errors import StoreError
 from m1env.store.base import StoreBase, ident, integer, number
@@ -111,6 +111,27 @@ class TelemetryAPI(StoreBase):
             session.add(row)
             session.flush()
             return row.id
+
+    def latest_readings(self, prefix: str = "") -> dict[str, tuple[float | None, bool]]:
+        """Per metric starting with ``prefix``: the newest reading's (value, alarm)."""
+        newest = (
+            select(MonitorReadingRow.metric, func.max(MonitorReadingRow.id).label("id"))
+            .where(MonitorReadingRow.metric.startswith(prefix, autoescape=True))
+            .group_by(MonitorReadingRow.metric)
+            .subquery()
+        )
+        query = select(MonitorReadingRow.metric, MonitorReadingRow.value, MonitorReadingRow.alarm)
+        query = query.join(newest, MonitorReadingRow.id == newest.c.id)
+        with self._tx("latest_readings", write=False) as session:
+            return {m: (v, bool(a)) for m, v, a in session.execute(query)}
+
+    def alarm_count(self, metric: str) -> int:
+        """How many readings of ``metric`` raised an alarm."""
+        query = select(func.count()).where(
+            MonitorReadingRow.metric == ident(metric, "metric"), MonitorReadingRow.alarm.is_(True)
+        )
+        with self._tx("alarm_count", write=False) as session:
+            return int(session.execute(query).scalar_one())
 
     def readings(
         self,
