@@ -106,6 +106,9 @@ def _annotate(score: Score, item: Item) -> Score:
 class Scorer(Protocol):
     mode: str
 
+    @property
+    def store(self) -> EpisodeStore: ...
+
     async def score(self, items: list[Item]) -> list[Score]: ...
 
     async def submit(self, item: Item) -> tuple[JobRecord, bool]: ...
