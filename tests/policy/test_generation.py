@@ -5,23 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from policy import HybridMoEForCausalLM, PolicyConfig
+from policy import HybridMoEForCausalLM
 from policy.errors import ConfigError, GenerationError
 from policy.generation import GenerationConfig, Prompt, completion_logprobs, generate
 from policy.tokenizer import ByteTokenizer
+from tests.policy.tiny import TINY
 
-CFG = PolicyConfig(
-    hidden_size=32,
-    num_layers=4,
-    num_heads=4,
-    head_dim=8,
-    num_kv_heads=2,
-    intermediate_size=48,
-    num_experts=4,
-    softmax_every=2,
-    block_size=8,
-    initializer_range=0.1,
-)
+CFG = TINY
 TOK = ByteTokenizer()
 
 

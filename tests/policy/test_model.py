@@ -10,19 +10,7 @@ import torch
 from policy import CheckpointError, ConfigError, HybridMoEForCausalLM, PolicyConfig, ShapeError
 from policy.checkpoint import load_pretrained, save_pretrained
 from policy.tokenizer import ByteTokenizer
-
-TINY = PolicyConfig(
-    hidden_size=32,
-    num_layers=4,
-    num_heads=4,
-    head_dim=8,
-    num_kv_heads=2,
-    intermediate_size=48,
-    num_experts=4,
-    softmax_every=2,
-    block_size=8,
-    initializer_range=0.1,
-)
+from tests.policy.tiny import TINY
 
 
 def _model(config: PolicyConfig = TINY, seed: int = 0) -> HybridMoEForCausalLM:

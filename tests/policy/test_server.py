@@ -20,24 +20,13 @@ import uvicorn
 from policy import (
     ByteTokenizer,
     HybridMoEForCausalLM,
-    PolicyConfig,
     completion_logprobs,
     save_pretrained,
 )
 from policy.server import create_app
+from tests.policy.tiny import TINY
 
-CFG = PolicyConfig(
-    hidden_size=32,
-    num_layers=4,
-    num_heads=4,
-    head_dim=8,
-    num_kv_heads=2,
-    intermediate_size=48,
-    num_experts=4,
-    softmax_every=2,
-    block_size=8,
-    initializer_range=0.1,
-)
+CFG = TINY
 TOK = ByteTokenizer()
 
 

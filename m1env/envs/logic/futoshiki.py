@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Self
 
+from m1env.envs.logic._search import bitmask_search
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.envs.logic.sudoku import parse_grid, random_fill
 from m1env.sources import check_difficulty
@@ -98,29 +99,7 @@ def solve(size: int, givens: dict[int, int], less: list[Pair], limit: int = 2) -
     dom = [full] * (size * size)
     for cell, v in givens.items():
         dom[cell] = 1 << v
-    found: list[list[int]] = []
-
-    def search(dom: list[int]) -> None:
-        if not _propagate(size, dom, less):
-            return
-        best, best_n = -1, size + 1
-        for cell, d in enumerate(dom):
-            k = d.bit_count()
-            if 1 < k < best_n:
-                best, best_n = cell, k
-        if best < 0:
-            found.append([d.bit_length() - 1 for d in dom])
-            return
-        mask = dom[best]
-        while mask and len(found) < limit:
-            bit = mask & -mask
-            mask ^= bit
-            trial = list(dom)
-            trial[best] = bit
-            search(trial)
-
-    search(dom)
-    return found
+    return bitmask_search(dom, lambda d: _propagate(size, d, less), limit)
 
 
 def _name(cell: int, size: int) -> str:

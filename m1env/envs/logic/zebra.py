@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Self
 
+from m1env.envs.logic._search import bitmask_search
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
 from verifiers import Score
@@ -122,29 +123,7 @@ def solve(n: int, cats: int, clues: list[list[Any]], limit: int = 2) -> list[lis
         elif clue[0] == "not_at":
             dom[clue[1]] &= ~(1 << clue[2])
     binary = [c for c in clues if c[0] in _BINARY]
-    found: list[list[int]] = []
-
-    def search(dom: list[int]) -> None:
-        if not _propagate(n, cats, dom, binary):
-            return
-        best, best_k = -1, n + 1
-        for v, d in enumerate(dom):
-            k = d.bit_count()
-            if 1 < k < best_k:
-                best, best_k = v, k
-        if best < 0:
-            found.append([d.bit_length() - 1 for d in dom])
-            return
-        mask = dom[best]
-        while mask and len(found) < limit:
-            bit = mask & -mask
-            mask ^= bit
-            trial = list(dom)
-            trial[best] = bit
-            search(trial)
-
-    search(dom)
-    return found
+    return bitmask_search(dom, lambda d: _propagate(n, cats, d, binary), limit)
 
 
 def _random_clue(rng: random.Random, house: list[int], n: int, cats: int) -> list[Any]:
