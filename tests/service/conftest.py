@@ -6,12 +6,10 @@ PostgreSQL tests run in a schema of their own (dropped afterwards) on the server
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,34 +25,13 @@ from sqlalchemy import create_engine, text
 
 from m1env.service import ServiceConfig, create_app
 from m1env.store import EpisodeStore
-
-PG_URL = os.environ.get(
-    "M1ENV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def pg_schema_url(schema: str) -> str:
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+from tests.pg import BACKENDS, migrated_schema
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    schema = f"m1env_svc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {PG_URL} is not usable (M1ENV_TEST_POSTGRES_URL): {exc}")
-    url = pg_schema_url(schema)
-    EpisodeStore(url, migrate=True).close()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with migrated_schema("m1env_svc") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

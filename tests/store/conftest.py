@@ -7,7 +7,6 @@ one server never see each other; tables are emptied before each test.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,40 +16,13 @@ from sqlalchemy import create_engine, text
 
 from m1env.store import EpisodeStore
 from m1env.store.models import Base
-
-PG_URL = os.environ.get(
-    "M1ENV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def with_schema(url: str, schema: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}"
+from tests.pg import BACKENDS, PG_URL, migrated_schema, with_schema
 
 
 @pytest.fixture(scope="session")
-def pg_schema() -> Iterator[str]:
-    """A fresh, empty schema on the test server; dropped afterwards."""
-    schema = f"m1env_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {PG_URL} is not usable (M1ENV_TEST_POSTGRES_URL): {exc}")
-    yield schema
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg_url(pg_schema: str) -> str:
-    url = with_schema(PG_URL, pg_schema)
-    EpisodeStore(url, migrate=True).close()
-    return url
+def pg_url() -> Iterator[str]:
+    with migrated_schema("m1env_test") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -79,7 +51,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    schema = f"{request.getfixturevalue('pg_schema')}_mig"
+    schema = f"m1env_mig_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
