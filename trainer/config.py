@@ -12,6 +12,7 @@ stages; the window in force at step ``s`` is the last stage whose ``from_step <=
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -169,7 +170,7 @@ class RLConfig(_Base):
         stages = tuple(tuple(s) for s in self.length_stages)
         if not stages or stages[0][0] != 0:
             raise ConfigError("length_stages must start with a stage at step 0")
-        if any(b[0] <= a[0] for a, b in zip(stages, stages[1:], strict=False)):
+        if any(b[0] <= a[0] for a, b in itertools.pairwise(stages)):
             raise ConfigError("length_stages must have strictly increasing steps")
         if any(n < 1 for _, n in stages):
             raise ConfigError("every length stage needs max_new_tokens >= 1")

@@ -194,7 +194,7 @@ def train_rl(
                     m = out.mask.float()
                     st = {
                         **st,
-                        "loss": float(loss),
+                        "loss": float(loss.detach()),
                         "grad_norm": float(norm),
                         "entropy": float((out.entropy * m).sum() / m.sum()),
                     }

@@ -19,11 +19,12 @@ import random
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from m1env.env import TaskEnv
-from m1env.registry import spec
+from m1env.registry import make
 from m1env.task import Task
 from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, generate
 from policy.generation import encode_prompt
@@ -49,7 +50,7 @@ EVAL_INDEX_BASE = 1 << 40  # evaluation indices start here; training draws below
 
 def build_env(entry: EnvWeight) -> TaskEnv:
     """The environment of one mixture entry, built without gymnasium wrappers."""
-    env = spec(entry.id).make(**entry.kwargs)
+    env = make(entry.id, **entry.kwargs).unwrapped  # through gymnasium, so env.spec.id is set
     if not isinstance(env, TaskEnv):
         raise RolloutError(f"{entry.id} is not a single-turn m1env task environment")
     return env
@@ -90,18 +91,21 @@ class LocalEngine:
 
 
 class OpenAIEngine:
-    """Any OpenAI-compatible server's ``/v1/completions`` (prompt = the chat template's text).
+    """Any OpenAI-compatible server's ``/v1/chat/completions`` (vLLM, ``m1env policy serve``).
 
-    Token ids are re-derived from the returned text with the byte tokenizer, which is exact for
-    byte-level models such as the bundled one; log-probs come from ``logprobs`` when the server
-    returns them (else they are NaN and the trainer recomputes them).
+    One request per prompt, ``workers`` in flight. Token ids are re-derived from the returned
+    text with the byte tokenizer (exact for byte-level models such as the bundled one); the
+    per-token log-probs come from ``logprobs.content`` when the server returns them and match
+    the ids in length, else they are NaN (the trainer recomputes old log-probs by default).
     """
 
-    def __init__(self, base_url: str, model: str = "default", *, timeout: float = 120.0) -> None:
+    def __init__(
+        self, base_url: str, model: str = "default", *, timeout: float = 120.0, workers: int = 8
+    ) -> None:
         self.url = base_url.rstrip("/")
         if not self.url.endswith("/v1"):
             self.url += "/v1"
-        self.model, self.timeout = model, timeout
+        self.model, self.timeout, self.workers = model, timeout, workers
         self.tokenizer = ByteTokenizer()
 
     def prompt_ids(self, prompt: list[dict[str, str]]) -> list[int]:
@@ -110,32 +114,32 @@ class OpenAIEngine:
     def complete(
         self, prompts: Sequence[list[dict[str, str]]], config: GenerationConfig
     ) -> list[Completion]:
-        texts = [self.tokenizer.decode(self.prompt_ids(p), skip_special=False) for p in prompts]
-        body = {
-            "model": self.model,
-            "prompt": texts,
-            "max_tokens": config.max_new_tokens,
-            "temperature": config.temperature,
-            "top_p": config.top_p,
-            "logprobs": 1,
-            "seed": config.seed,
-        }
-        reply = self._post("/completions", body)
-        choices = sorted(reply.get("choices", []), key=lambda c: c.get("index", 0))
-        if len(choices) != len(prompts):
-            raise RolloutError(f"server returned {len(choices)} choices for {len(prompts)} prompts")
-        out = []
-        for choice in choices:
-            text = choice.get("text")
-            if not isinstance(text, str):
-                raise RolloutError("server reply has a choice without text")
+        def one(i_prompt: tuple[int, list[dict[str, str]]]) -> Completion:
+            i, prompt = i_prompt
+            body = {
+                "model": self.model,
+                "messages": prompt,
+                "max_tokens": config.max_new_tokens,
+                "temperature": config.temperature,
+                "top_p": config.top_p,
+                "logprobs": True,
+                "seed": None if config.seed is None else config.seed + i,
+            }
+            reply = self._post("/chat/completions", body)
+            try:
+                choice = reply["choices"][0]
+                text = choice["message"]["content"] or ""
+            except (KeyError, IndexError, TypeError) as exc:
+                raise RolloutError(f"malformed reply from {self.url}: {exc!r}") from exc
             ids = self.tokenizer.encode(text)
-            lps = (choice.get("logprobs") or {}).get("token_logprobs") or []
+            content = (choice.get("logprobs") or {}).get("content") or []
+            lps = [float(c.get("logprob", float("nan"))) for c in content][: len(ids)]
             if len(lps) != len(ids):
                 lps = [float("nan")] * len(ids)
-            reason = choice.get("finish_reason") or "length"
-            out.append(Completion(ids, text, [float(x) for x in lps], str(reason)))
-        return out
+            return Completion(ids, text, lps, str(choice.get("finish_reason") or "length"))
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(one, enumerate(prompts)))
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         req = urllib.request.Request(
@@ -146,7 +150,7 @@ class OpenAIEngine:
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 data: dict[str, Any] = json.loads(resp.read())
-        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
+        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError, OSError) as exc:
             raise RolloutError(f"rollout server {self.url}{path} failed: {exc}") from exc
         return data
 
@@ -159,9 +163,11 @@ class TaskSampler:
         self.envs = [build_env(e) for e in self.entries]
         self.rng = random.Random(seed)
         self.held_out = held_out
-        self._next_eval = 0
+        self._owner: dict[str, int] = {}  # task id -> index of the env that made it
 
     def env_of(self, task: Task) -> TaskEnv:
+        if task.id in self._owner:
+            return self.envs[self._owner[task.id]]
         for entry, env in zip(self.entries, self.envs, strict=True):
             if entry.id == task.env:
                 return env
@@ -175,6 +181,7 @@ class TaskSampler:
         entry, env = self.entries[env_index], self.envs[env_index]
         difficulty = entry.difficulty if entry.difficulty is not None else env.difficulty
         task = env.make_task(index + (EVAL_INDEX_BASE if self.held_out else 0), difficulty)
+        self._owner[task.id] = env_index
         return task
 
 

@@ -41,7 +41,7 @@ def sft_batch(
         task = sampler.sample()
         env = sampler.env_of(task)
         prompts.append(tokenizer.apply_chat_template(task.prompt))
-        targets.append(tokenizer.encode(env.example_response(task)) + [tokenizer.im_end_id])
+        targets.append([*tokenizer.encode(env.example_response(task)), tokenizer.im_end_id])
     return prompts, targets
 
 
@@ -75,7 +75,7 @@ def train_sft(
             record = {
                 "phase": "sft",
                 "step": step,
-                "loss": float(nll),
+                "loss": float(nll.detach()),
                 "grad_norm": float(grad_norm),
                 "elapsed_s": round(time.perf_counter() - t0, 2),
             }

@@ -18,6 +18,8 @@ COMMANDS = [
     "m1env.cli.db",
     "m1env.cli.grm",
     "m1env.cli.policy",
+    "m1env.cli.train",
+    "m1env.cli.eval",
 ]
 
 
