@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from m1env.registry import make
 from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from trainer.errors import ConfigError
+from trainer.rollout import build_env
 from trainer.tasks import ADD_ENV_ID, add_problem, held_out, register_tasks
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
     register_tasks()
     for split in ("train", "eval"):
-        env = make(ADD_ENV_ID, split=split).unwrapped
+        env = build_env(EnvWeight(ADD_ENV_ID, kwargs={"split": split}))
         for i in range(30):
             task = env.make_task(i, 4)
             a, b = task.metadata["a"], task.metadata["b"]
