@@ -100,6 +100,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _preset_command(args: argparse.Namespace) -> int:
+    from m1env.errors import M1EnvError
+    from policy import PolicyError
     from trainer.errors import TrainerError
     from trainer.pipeline import run_preset
     from trainer.presets import get_preset
@@ -120,7 +122,7 @@ def _preset_command(args: argparse.Namespace) -> int:
         summary = run_preset(
             preset, args.out or f"runs/{preset.name}", echo=lambda s: print(s, flush=True)
         )
-    except (TrainerError, ValueError) as exc:
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary))
@@ -138,10 +140,12 @@ def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
 def _sft_command(args: argparse.Namespace) -> int:
     import torch
 
+    from m1env.errors import M1EnvError
     from policy import (
         ByteTokenizer,
         HybridMoEForCausalLM,
         PolicyConfig,
+        PolicyError,
         load_pretrained,
         save_pretrained,
     )
@@ -171,7 +175,7 @@ def _sft_command(args: argparse.Namespace) -> int:
             model, tok = HybridMoEForCausalLM(pcfg), ByteTokenizer()
         train_sft(model, tok, cfg, log=lambda r: print(json.dumps(r), flush=True))
         save_pretrained(model, args.out, tok)
-    except (TrainerError, ValueError) as exc:
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"checkpoint": args.out}))
@@ -181,7 +185,8 @@ def _sft_command(args: argparse.Namespace) -> int:
 def _rl_command(args: argparse.Namespace) -> int:
     import torch
 
-    from policy import load_pretrained
+    from m1env.errors import M1EnvError
+    from policy import PolicyError, load_pretrained
     from trainer.config import OptimConfig, RLConfig
     from trainer.errors import TrainerError
     from trainer.metrics import MetricsWriter
@@ -215,7 +220,7 @@ def _rl_command(args: argparse.Namespace) -> int:
 
         train_rl(model, tok, cfg, run_dir=args.out, engine=engine, log=log)
         writer.close()
-    except (TrainerError, ValueError) as exc:
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
