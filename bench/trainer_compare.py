@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from policy import HybridMoEForCausalLM, load_pretrained, save_pretrained
+from policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 from trainer.evaluate import evaluate, format_table
 from trainer.presets import get_preset
 from trainer.rl import train_rl
@@ -57,7 +57,7 @@ def main() -> None:
     if not (sft_dir / "model.safetensors").is_file():
         torch.manual_seed(preset.sft.seed)
         model = HybridMoEForCausalLM(preset.policy)
-        train_sft(model, __import__("policy").ByteTokenizer(), preset.sft)
+        train_sft(model, ByteTokenizer(), preset.sft)
         save_pretrained(model, sft_dir)
     eval_cfg = replace(preset.eval, n=args.eval_n)
     model, tok = load_pretrained(sft_dir)
@@ -72,7 +72,7 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             model, tok = load_pretrained(sft_dir)
 
-            def heldout(m: HybridMoEForCausalLM) -> float:
+            def heldout(m: HybridMoEForCausalLM, tok: ByteTokenizer = tok) -> float:
                 return float(evaluate(LocalEngine(m, tok), eval_cfg)[0].accuracy)
 
             cfg = replace(

@@ -1,8 +1,8 @@
 """Named presets: a policy size plus SFT, RL and evaluation settings that fit together.
 
-``tiny-add`` (the default, what ``m1env train`` runs): a ~0.2 M-parameter hybrid policy (one
-lightning-attention layer, one softmax layer, 4 experts) learns ``a+b=`` for operands up to
-two digits (``trainer/Add-v0``, difficulty 4-6). SFT is deliberately short, so the warm-started
+``tiny-add`` (the default, what ``m1env train`` runs): a 0.27 M-parameter hybrid policy (one
+lightning-attention layer, one softmax layer, 4 experts, top-2) learns ``a+b=`` for operands
+below 20 (``trainer/Add-v0`` difficulty 2; a fifth of the 400 pairs is held out). SFT is deliberately short, so the warm-started
 policy *sometimes* succeeds — the regime M1 starts RL from — then CISPO lifts held-out accuracy.
 Sized to finish well inside 15 minutes on 2 shared CPU cores.
 """
@@ -39,8 +39,8 @@ class Preset:
 
 def _tiny_add() -> Preset:
     register_tasks()
-    train = (EnvWeight(ADD_ENV_ID, difficulty=4, kwargs={"split": "train"}),)
-    held_out = (EnvWeight(ADD_ENV_ID, difficulty=4, kwargs={"split": "eval"}),)
+    train = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "train"}),)
+    held_out = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "eval"}),)
     policy = PolicyConfig(
         hidden_size=64,
         num_layers=2,
@@ -55,21 +55,27 @@ def _tiny_add() -> Preset:
     )
     return Preset(
         name="tiny-add",
-        description="2-digit addition, tiny hybrid policy: SFT warm start then CISPO",
+        description="a+b= with operands below 20, tiny hybrid policy: SFT warm start then CISPO",
         policy=policy,
-        sft=SFTConfig(envs=train, steps=150, batch_size=32, optim=OptimConfig(lr=3e-3)),
+        # deliberately short: the warm start answers ~40% of held-out sums, M1's regime
+        sft=SFTConfig(envs=train, steps=250, batch_size=64, optim=OptimConfig(lr=3e-3)),
         rl=RLConfig(
             envs=train,
             loss="cispo",
-            steps=40,
+            steps=150,
             prompts_per_step=16,
             group_size=8,
             update_rounds=2,
             minibatches=2,
-            length_stages=((0, 24), (20, 32)),
-            optim=OptimConfig(lr=1e-3),
+            length_stages=((0, 24), (50, 32)),
+            # 3e-4 and above were unstable with M1's eps=1e-15 on this tiny model (measured)
+            optim=OptimConfig(lr=1e-4),
+            eval_every=10,
+            eval_n=100,
         ),
-        eval=EvalConfig(envs=held_out, n=200, max_new_tokens=24),
+        eval=EvalConfig(envs=held_out, n=200, max_new_tokens=32),
+        # one thread: on a shared 2-core machine a 0.27 M-parameter model loses to contention
+        threads=1,
     )
 
 

@@ -81,6 +81,31 @@ def _old_logprobs(
     return torch.cat(parts)
 
 
+def _to_store(
+    store: Any,
+    run_id: str,
+    step: int,
+    rollouts: list[Rollout],
+    group_size: int,
+    record: dict[str, Any],
+) -> None:
+    for i, r in enumerate(rollouts):
+        store.record_episode(
+            r.task,
+            r.completion.text,
+            r.score,
+            run_id=run_id,
+            policy="trainer",
+            group_id=f"{run_id}/{step}/{i // group_size}",
+            prompt_tokens=len(r.prompt_ids),
+            response_tokens=len(r.completion.token_ids),
+            metadata={"step": step, "reward": r.reward, "finish": r.completion.finish_reason},
+        )
+    for key, value in record.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "step":
+            store.record_reading(f"train/{key}", step, float(value), run_id=run_id)
+
+
 def train_rl(
     model: HybridMoEForCausalLM,
     tokenizer: ByteTokenizer,
@@ -90,8 +115,15 @@ def train_rl(
     engine: Engine | None = None,
     log: Callable[[dict[str, Any]], None] = lambda record: None,
     evaluate: Callable[[HybridMoEForCausalLM], float] | None = None,
+    store: Any = None,
+    run_id: str = "rl",
 ) -> list[dict[str, Any]]:
-    """Train ``model`` in place with ``config``; returns one record per step."""
+    """Train ``model`` in place with ``config``; returns one record per step.
+
+    ``store`` (an :class:`m1env.store.EpisodeStore`, optional) receives every scored rollout
+    as an episode (``group_id`` = step/group) and every numeric diagnostic as a monitor
+    reading (``window`` = step), under ``run_id``.
+    """
     from trainer.logprobs import token_logprobs
 
     loss_fn, adv_fn = get_loss(config.loss), get_advantage_fn(config.advantage)
@@ -214,6 +246,8 @@ def train_rl(
             record["heldout_accuracy"] = evaluate(model)
         history.append(record)
         log(record)
+        if store is not None:
+            _to_store(store, run_id, step + 1, seen, config.group_size, record)
         if ckpt_root is not None and (
             (config.checkpoint_every and done % config.checkpoint_every == 0)
             or done == config.steps

@@ -1,8 +1,8 @@
 """Tiny procedural tasks for the CPU preset: short prompts, short answers, real verification.
 
 ``trainer/Add-v0`` asks ``"a+b="`` and is scored by the ``exact`` verifier on
-``<answer>a+b</answer>``. Difficulty sets the operand size: difficulty ``d`` draws operands
-with up to ``ceil(d/3)`` digits (1-3: one digit, 4-6: two, 7-10: three).
+``<answer>a+b</answer>``. Difficulty sets the operand range: operands are drawn uniformly
+below ``BOUNDS[d]`` (difficulty 1: 0-9, 2: 0-19, 3: 0-49, 4: 0-99, ... 10: 0-99999).
 
 Held-out evaluation must not see training problems, and index ranges alone do not ensure that
 for a problem space this small. So every ``(a, b)`` pair belongs to exactly one split by a
@@ -27,6 +27,7 @@ __all__ = ["ADD_ENV_ID", "AddEnv", "add_problem", "held_out", "register_tasks"]
 
 ADD_ENV_ID = "trainer/Add-v0"
 SPLITS = ("train", "eval")
+BOUNDS = (10, 20, 50, 100, 200, 500, 1000, 5000, 10000, 100000)
 
 
 def held_out(a: int, b: int) -> bool:
@@ -36,11 +37,11 @@ def held_out(a: int, b: int) -> bool:
 
 
 def add_problem(seed: int, index: int, difficulty: int, split: str = "train") -> Problem:
-    digits = (difficulty + 2) // 3
+    bound = BOUNDS[difficulty - 1]
     rng = item_rng(seed, index, difficulty, salt=f"add/{split}")
     want_eval = split == "eval"
     while True:  # rejection sampling: a fifth of pairs is held out, so this ends quickly
-        a, b = rng.randrange(10**digits), rng.randrange(10**digits)
+        a, b = rng.randrange(bound), rng.randrange(bound)
         if held_out(a, b) == want_eval:
             break
     answer = str(a + b)

@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 __all__ = ["parse_env", "register"]
@@ -82,6 +83,11 @@ def register(subparsers: Any) -> None:
     rl.add_argument("--update-rounds", type=int, default=2)
     rl.add_argument("--rollout-url", default=None, help="OpenAI-compatible server for rollouts")
     rl.add_argument("--checkpoint-every", type=int, default=10)
+    rl.add_argument(
+        "--store",
+        default=None,
+        help="episode store URL (e.g. sqlite:///m1env.db): record rollouts and diagnostics",
+    )
     rl.set_defaults(func=_rl_command)
 
 
@@ -218,7 +224,15 @@ def _rl_command(args: argparse.Namespace) -> int:
             writer.write(record)
             print(json.dumps(record), flush=True)
 
-        train_rl(model, tok, cfg, run_dir=args.out, engine=engine, log=log)
+        store = None
+        if args.store:
+            from m1env.store import EpisodeStore
+
+            store = EpisodeStore(args.store)
+        run_id = Path(args.out).name or "rl"
+        train_rl(
+            model, tok, cfg, run_dir=args.out, engine=engine, log=log, store=store, run_id=run_id
+        )
         writer.close()
     except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -103,9 +103,7 @@ def test_untrained_policy_groups_all_dropped(tiny_model, add_train) -> None:
 
 def test_sft_lowers_loss(tiny_model, add_train) -> None:
     model, tok = tiny_model
-    cfg = SFTConfig(
-        envs=add_train, steps=30, batch_size=8, log_every=10, optim=OptimConfig(lr=3e-3)
-    )
+    cfg = SFTConfig(envs=add_train, steps=16, batch_size=8, log_every=8, optim=OptimConfig(lr=3e-3))
     history = train_sft(model, tok, cfg)
     assert history[-1]["loss"] < history[0]["loss"]
 
