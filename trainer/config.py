@@ -61,6 +61,8 @@ class OptimConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     warmup_steps: int = 0
+    schedule: str = "constant"  # or "cosine": decays to min_lr_ratio * lr at the last step
+    min_lr_ratio: float = 0.1
 
     def __post_init__(self) -> None:
         _positive(self, "lr", "eps", "grad_clip")
@@ -69,6 +71,20 @@ class OptimConfig:
         object.__setattr__(self, "betas", tuple(self.betas))
         if self.weight_decay < 0 or self.warmup_steps < 0:
             raise ConfigError("weight_decay and warmup_steps must be >= 0")
+        if self.schedule not in ("constant", "cosine"):
+            raise ConfigError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
+        if not 0 <= self.min_lr_ratio <= 1:
+            raise ConfigError("min_lr_ratio must be in [0, 1]")
+
+    def lr_at(self, step: int, total: int) -> float:
+        """Learning rate for 0-based ``step`` of ``total``: linear warm-up, then the schedule."""
+        if self.warmup_steps and step < self.warmup_steps:
+            return self.lr * (step + 1) / self.warmup_steps
+        if self.schedule == "constant" or total <= 1:
+            return self.lr
+        done = min(1.0, (step - self.warmup_steps) / max(1, total - 1 - self.warmup_steps))
+        floor = self.min_lr_ratio
+        return self.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * done)))
 
 
 @dataclass(frozen=True)

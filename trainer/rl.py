@@ -202,6 +202,10 @@ def train_rl(
             old = trainer_logp if config.old_logp_source == "trainer" else rollout_logp
             sums: dict[str, float] = {}
             updates = 0
+            lr = config.optim.lr_at(step, config.steps)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            record["lr"] = lr
             gen = torch.Generator().manual_seed(config.seed * 7919 + step)
             for _ in range(config.update_rounds):
                 order = torch.randperm(len(rollouts), generator=gen).tolist()

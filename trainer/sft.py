@@ -64,9 +64,8 @@ def train_sft(
         m = out.mask.float()
         nll = -(out.logp * m).sum() / m.sum()
         loss = nll + model.config.router_aux_loss_coef * out.aux_loss
-        if config.optim.warmup_steps:
-            for group in opt.param_groups:
-                group["lr"] = config.optim.lr * min(1.0, step / config.optim.warmup_steps)
+        for group in opt.param_groups:
+            group["lr"] = config.optim.lr_at(step - 1, config.steps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)

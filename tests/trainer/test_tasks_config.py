@@ -55,3 +55,15 @@ def test_rl_config_stages_and_json_round_trip() -> None:
     assert again == cfg
     with pytest.raises(ConfigError, match="unknown fields"):
         RLConfig.from_dict({**cfg.to_dict(), "kl_coef": 0.1})
+
+
+def test_lr_schedules() -> None:
+    assert OptimConfig(lr=1.0).lr_at(5, 10) == 1.0
+    cos = OptimConfig(lr=1.0, schedule="cosine", min_lr_ratio=0.1)
+    assert cos.lr_at(0, 11) == pytest.approx(1.0)
+    assert cos.lr_at(5, 11) == pytest.approx(0.55)
+    assert cos.lr_at(10, 11) == pytest.approx(0.1)
+    warm = OptimConfig(lr=1.0, warmup_steps=4)
+    assert [warm.lr_at(s, 10) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+    with pytest.raises(ConfigError, match="schedule"):
+        OptimConfig(schedule="linear")
