@@ -111,8 +111,17 @@ def run_preset(
     sft_acc = next(r["accuracy"] for r in rows if r["stage"] == "sft")
     rl_points = [(r["step"], r["reward"]) for r in history if "reward" in r]
     acc_points = [(r["step"], r["heldout_accuracy"]) for r in history if "heldout_accuracy" in r]
+    window = 10
+    smooth = [
+        (x, sum(y for _, y in rl_points[max(0, i - window + 1) : i + 1]) / min(i + 1, window))
+        for i, (x, _) in enumerate(rl_points)
+    ]
     png = plot_curves(
-        {"train reward (mean of G samples)": rl_points, "held-out accuracy (greedy)": acc_points},
+        {
+            "train reward (per step)": rl_points,
+            f"train reward ({window}-step mean)": smooth,
+            f"held-out accuracy (greedy, n={curve_eval.n})": acc_points,
+        },
         out / "reward_curve.png",
         title=f"{preset.name}: {preset.rl.loss} after SFT",
         xlabel="RL step",
