@@ -39,6 +39,9 @@ class EnvWeight:
     weight: float = 1.0
     difficulty: int | None = None  # None: the environment's own default
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # curriculum: the env joins the mixture at this RL step (e.g. judge-scored tasks after
+    # the rule-verified ones have warmed the policy up, as in M1)
+    from_step: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or "/" not in self.id:
@@ -47,6 +50,12 @@ class EnvWeight:
             self.weight <= 0
         ):
             raise ConfigError(f"env {self.id}: weight must be a positive number")
+        if (
+            isinstance(self.from_step, bool)
+            or not isinstance(self.from_step, int)
+            or (self.from_step < 0)
+        ):
+            raise ConfigError(f"env {self.id}: from_step must be an int >= 0")
         if self.difficulty is not None and not 1 <= self.difficulty <= 10:
             raise ConfigError(f"env {self.id}: difficulty must be in [1, 10]")
 
@@ -116,6 +125,8 @@ def _check_envs(envs: tuple[EnvWeight, ...], owner: str) -> None:
         raise ConfigError(f"{owner}.envs must name at least one environment")
     if not all(isinstance(e, EnvWeight) for e in envs):
         raise ConfigError(f"{owner}.envs must hold EnvWeight entries")
+    if min(e.from_step for e in envs) != 0:
+        raise ConfigError(f"{owner}.envs: at least one environment must start at step 0")
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ def train_rl(
             error_reward=config.error_reward,
             overlong_buffer=config.overlong_buffer,
             overlong_penalty=config.overlong_penalty,
+            step=step,
         )
         t_gen = time.perf_counter() - t0
         seen = cstats.all_rollouts

@@ -173,8 +173,10 @@ class TaskSampler:
                 return env
         raise RolloutError(f"task {task.id} is from {task.env}, which is not in the mixture")
 
-    def sample(self) -> Task:
-        i = self.rng.choices(range(len(self.envs)), weights=[e.weight for e in self.entries])[0]
+    def sample(self, step: int = 0) -> Task:
+        """A task from the entries active at ``step`` (their ``from_step <= step``), by weight."""
+        active = [i for i, e in enumerate(self.entries) if e.from_step <= step] or [0]
+        i = self.rng.choices(active, weights=[self.entries[i].weight for i in active])[0]
         return self.task(i, self.rng.randrange(EVAL_INDEX_BASE))
 
     def task(self, env_index: int, index: int) -> Task:
@@ -251,6 +253,7 @@ def collect_groups(
     error_reward: float = 0.0,
     overlong_buffer: int = 0,
     overlong_penalty: float = 1.0,
+    step: int = 0,
 ) -> tuple[list[Group], CollectStats]:
     """``prompts`` groups of ``group_size`` scored rollouts (fewer only if refills run out)."""
     stats = CollectStats()
@@ -258,7 +261,7 @@ def collect_groups(
     seed = config.seed
     while len(kept) < prompts and stats.rounds <= (max_refills if dynamic_sampling else 0):
         need = prompts - len(kept)
-        tasks = [sampler.sample() for _ in range(need)]
+        tasks = [sampler.sample(step) for _ in range(need)]
         flat_tasks = [t for t in tasks for _ in range(group_size)]
         ids = [engine.prompt_ids(t.prompt) for t in flat_tasks]
         round_cfg = GenerationConfig(

@@ -11,7 +11,7 @@ import torch
 from m1env.cli import main
 from policy import GenerationConfig, completion_logprobs, save_pretrained
 from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from trainer.config import EvalConfig, OptimConfig, RLConfig, SFTConfig
+from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from trainer.evaluate import evaluate
 from trainer.logprobs import token_logprobs
 from trainer.rl import precision_correlation, train_rl
@@ -186,3 +186,14 @@ def test_evaluate_and_cli(tiny_model, add_eval, tmp_path: Path, capsys) -> None:
     assert len(rows) == 4 and {r["status"] for r in rows} <= {"correct", "incorrect"}
     assert "pass@2" in capsys.readouterr().out
     assert main(["eval", "--model", str(tmp_path / "missing"), "--env", "trainer/Add-v0"]) == 2
+
+
+def test_mixture_weights_and_curriculum_schedule(add_train) -> None:
+    late = EnvWeight(
+        "trainer/Add-v0", weight=3.0, difficulty=4, kwargs={"split": "train"}, from_step=5
+    )
+    sampler = TaskSampler((*add_train, late), seed=0)
+    early = [sampler.sample(0).metadata["difficulty"] for _ in range(50)]
+    assert set(early) == {1}
+    mixed = [sampler.sample(5).metadata["difficulty"] for _ in range(400)]
+    assert 0.65 < mixed.count(4) / len(mixed) < 0.85  # weight 3:1
