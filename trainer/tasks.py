@@ -7,7 +7,10 @@ below ``BOUNDS[d]`` (difficulty 1: 0-9, 2: 0-19, 3: 0-49, 4: 0-99, ... 10: 0-999
 Held-out evaluation must not see training problems, and index ranges alone do not ensure that
 for a problem space this small. So every ``(a, b)`` pair belongs to exactly one split by a
 stable hash: ``split="train"`` only ever generates pairs outside the held-out fifth,
-``split="eval"`` only pairs inside it.
+``split="eval"`` only pairs inside it. The default ``split="auto"`` follows the index: items
+from ``HELD_OUT_INDEX`` (``2**40``, where the trainer's held-out evaluation draws) are eval
+pairs, items below are training pairs — so ``m1env eval --env trainer/Add-v0`` is held out
+without any option.
 
 The environment registers itself (in code, not as an entry point, so the scoring side never
 sees it) when :func:`register_tasks` is called; the trainer's presets call it.
@@ -23,10 +26,11 @@ from m1env.errors import UnknownEnvironmentError
 from m1env.registry import EnvSpec, register, spec
 from m1env.sources import Problem, ProceduralSource, item_rng
 
-__all__ = ["ADD_ENV_ID", "AddEnv", "add_problem", "held_out", "register_tasks"]
+__all__ = ["ADD_ENV_ID", "HELD_OUT_INDEX", "AddEnv", "add_problem", "held_out", "register_tasks"]
 
 ADD_ENV_ID = "trainer/Add-v0"
-SPLITS = ("train", "eval")
+SPLITS = ("train", "eval", "auto")
+HELD_OUT_INDEX = 1 << 40
 BOUNDS = (10, 20, 50, 100, 200, 500, 1000, 5000, 10000, 100000)
 
 
@@ -58,12 +62,16 @@ class AddEnv(SingleTurnEnv):
 
     answer_instruction: ClassVar[str] = ""  # the preset's model learns the format from SFT
 
-    def __init__(self, *, split: str = "train", seed: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *, split: str = "auto", seed: int = 0, **kwargs: Any) -> None:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
         def generate(seed: int, index: int, difficulty: int) -> Problem:
-            return add_problem(seed, index, difficulty, split)
+            if split != "auto":
+                return add_problem(seed, index, difficulty, split)
+            return add_problem(
+                seed, index, difficulty, "eval" if index >= HELD_OUT_INDEX else "train"
+            )
 
         kwargs.setdefault("difficulty", 4)
         super().__init__(ProceduralSource(generate, seed=seed, name=f"add-{split}"), **kwargs)

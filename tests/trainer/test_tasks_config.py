@@ -4,8 +4,8 @@ import pytest
 
 from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from trainer.errors import ConfigError
-from trainer.rollout import build_env
-from trainer.tasks import ADD_ENV_ID, add_problem, held_out, register_tasks
+from trainer.rollout import EVAL_INDEX_BASE, build_env
+from trainer.tasks import ADD_ENV_ID, HELD_OUT_INDEX, add_problem, held_out, register_tasks
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
@@ -19,6 +19,15 @@ def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
             assert task.question == f"{a}+{b}="
             assert env.score(env.example_response(task), task).status == "correct"
             assert env.score(f"<answer>{a + b + 1}</answer>", task).status == "incorrect"
+
+
+def test_add_auto_split_follows_the_held_out_index_range() -> None:
+    env = build_env(EnvWeight(ADD_ENV_ID))
+    for i in range(20):
+        train, held = env.make_task(i, 2), env.make_task(HELD_OUT_INDEX + i, 2)
+        assert not held_out(train.metadata["a"], train.metadata["b"])
+        assert held_out(held.metadata["a"], held.metadata["b"])
+    assert HELD_OUT_INDEX == EVAL_INDEX_BASE
 
 
 def test_add_is_a_pure_function_of_coordinates() -> None:
