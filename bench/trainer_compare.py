@@ -45,6 +45,8 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=None, help="default: SFT accuracy + 0.15")
     ap.add_argument("--sft", default=None, help="SFT checkpoint to start from (default: train)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--update-rounds", type=int, default=None, help="override the preset's")
+    ap.add_argument("--minibatches", type=int, default=None, help="override the preset's")
     ap.add_argument("--out", default="bench/results/trainer_compare")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -83,6 +85,8 @@ def main() -> None:
                 steps=args.steps,
                 seed=seed,
                 eval_every=args.eval_every,
+                update_rounds=args.update_rounds or preset.rl.update_rounds,
+                minibatches=args.minibatches or preset.rl.minibatches,
             )
             t = time.perf_counter()
             hist = train_rl(model, tok, cfg, evaluate=heldout)
