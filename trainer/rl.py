@@ -37,6 +37,7 @@ from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
 from trainer.advantages import get_advantage_fn
 from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import RLConfig
+from trainer.logprobs import token_logprobs
 from trainer.losses import get_loss
 from trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
 from trainer.sft import make_optimizer
@@ -64,8 +65,6 @@ def precision_correlation(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) 
 def _old_logprobs(
     model: HybridMoEForCausalLM, rollouts: list[Rollout], chunk: int, temperature: float
 ) -> torch.Tensor:
-    from trainer.logprobs import token_logprobs
-
     width = max(len(r.completion.token_ids) for r in rollouts)
     parts = []
     with torch.no_grad():
@@ -124,8 +123,6 @@ def train_rl(
     as an episode (``group_id`` = step/group) and every numeric diagnostic as a monitor
     reading (``window`` = step), under ``run_id``.
     """
-    from trainer.logprobs import token_logprobs
-
     loss_fn, adv_fn = get_loss(config.loss), get_advantage_fn(config.advantage)
     loss_kw = config.loss_kwargs()
     engine = engine or LocalEngine(model, tokenizer)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from m1env.env import TaskEnv
@@ -163,7 +163,11 @@ class TaskSampler:
         self.envs = [build_env(e) for e in self.entries]
         self.rng = random.Random(seed)
         self.held_out = held_out
-        self._owner: dict[str, int] = {}  # task id -> index of the env that made it
+        # Entries may share an env id (e.g. two difficulties of one env); only then must a task
+        # remember which entry made it (by task id: ids include the source and index).
+        ids = [e.id for e in self.entries]
+        self._ambiguous = {i for i in ids if ids.count(i) > 1}
+        self._owner: dict[str, int] = {}
 
     def env_of(self, task: Task) -> TaskEnv:
         if task.id in self._owner:
@@ -183,7 +187,8 @@ class TaskSampler:
         entry, env = self.entries[env_index], self.envs[env_index]
         difficulty = entry.difficulty if entry.difficulty is not None else env.difficulty
         task = env.make_task(index + (EVAL_INDEX_BASE if self.held_out else 0), difficulty)
-        self._owner[task.id] = env_index
+        if entry.id in self._ambiguous:
+            self._owner[task.id] = env_index
         return task
 
 
@@ -264,9 +269,7 @@ def collect_groups(
         tasks = [sampler.sample(step) for _ in range(need)]
         flat_tasks = [t for t in tasks for _ in range(group_size)]
         ids = [engine.prompt_ids(t.prompt) for t in flat_tasks]
-        round_cfg = GenerationConfig(
-            **{**config.__dict__, "seed": None if seed is None else seed + stats.rounds}
-        )
+        round_cfg = replace(config, seed=None if seed is None else seed + stats.rounds)
         comps = engine.complete([t.prompt for t in flat_tasks], round_cfg)
         rollouts = score_completions(
             sampler,
