@@ -100,13 +100,27 @@ class OpenAIEngine:
     """
 
     def __init__(
-        self, base_url: str, model: str = "default", *, timeout: float = 120.0, workers: int = 8
+        self,
+        base_url: str,
+        model: str | None = None,
+        *,
+        timeout: float = 120.0,
+        workers: int = 8,
     ) -> None:
         self.url = base_url.rstrip("/")
         if not self.url.endswith("/v1"):
             self.url += "/v1"
-        self.model, self.timeout, self.workers = model, timeout, workers
+        self.timeout, self.workers = timeout, workers
         self.tokenizer = ByteTokenizer()
+        self.model = model or self._first_model()
+
+    def _first_model(self) -> str:
+        """The first id of ``GET /v1/models`` (what a server with one model serves)."""
+        reply = self._request("/models", None)
+        try:
+            return str(reply["data"][0]["id"])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise RolloutError(f"{self.url}/models lists no model; pass the model name") from exc
 
     def prompt_ids(self, prompt: list[dict[str, str]]) -> list[int]:
         return encode_prompt(self.tokenizer, prompt)
@@ -125,31 +139,42 @@ class OpenAIEngine:
                 "logprobs": True,
                 "seed": None if config.seed is None else config.seed + i,
             }
-            reply = self._post("/chat/completions", body)
+            reply = self._request("/chat/completions", body)
             try:
                 choice = reply["choices"][0]
                 text = choice["message"]["content"] or ""
             except (KeyError, IndexError, TypeError) as exc:
                 raise RolloutError(f"malformed reply from {self.url}: {exc!r}") from exc
+            reason = str(choice.get("finish_reason") or "length")
             ids = self.tokenizer.encode(text)
+            if reason == "stop":  # the stop token was sampled too; the trainer must see it
+                ids.append(self.tokenizer.im_end_id)
             content = (choice.get("logprobs") or {}).get("content") or []
             lps = [float(c.get("logprob", float("nan"))) for c in content][: len(ids)]
+            if len(lps) == len(ids) - 1 and reason == "stop":
+                lps.append(float("nan"))  # servers do not report the stop token's log-prob
             if len(lps) != len(ids):
                 lps = [float("nan")] * len(ids)
-            return Completion(ids, text, lps, str(choice.get("finish_reason") or "length"))
+            return Completion(ids, text, lps, reason)
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return list(pool.map(one, enumerate(prompts)))
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _request(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        """GET (``body`` None) or POST JSON; errors carry the server's own message."""
         req = urllib.request.Request(
             self.url + path,
-            data=json.dumps(body).encode(),
+            data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 data: dict[str, Any] = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode("utf-8", "replace")
+            raise RolloutError(
+                f"rollout server {self.url}{path}: HTTP {exc.code}: {detail}"
+            ) from exc
         except (urllib.error.URLError, TimeoutError, json.JSONDecodeError, OSError) as exc:
             raise RolloutError(f"rollout server {self.url}{path} failed: {exc}") from exc
         return data

@@ -38,7 +38,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--seed", type=int, default=12345)
-    p.add_argument("--server-model", default="default", help="model name sent to the server")
+    p.add_argument(
+        "--server-model",
+        default=None,
+        help="model name sent to the server (default: the first of /v1/models)",
+    )
     p.add_argument("--out", default="-", help="JSONL of every response (default: stdout)")
     p.add_argument("--summary", default=None, help="also write the summary table as JSONL here")
     p.add_argument("--threads", type=int, default=2)
