@@ -146,6 +146,7 @@ def run_preset(
 def _brief(record: dict[str, Any]) -> str:
     keys = (
         "phase",
+        "event",
         "stage",
         "step",
         "loss",
