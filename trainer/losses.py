@@ -33,6 +33,7 @@ The objectives (``r = exp(logp - old_logp)``, ``Â`` the advantage, ``sg`` stop-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import torch
@@ -41,6 +42,7 @@ from trainer.errors import ConfigError
 
 __all__ = [
     "LOSSES",
+    "NORMALISERS",
     "LossFn",
     "cispo_loss",
     "cispo_masked_loss",
@@ -214,6 +216,17 @@ LOSSES: dict[str, LossFn] = {
     "grpo": grpo_loss,
     "dapo": dapo_loss,
     "drgrpo": drgrpo_loss,
+}
+
+
+# What each loss divides by (``mask`` ``[B, T]`` → a scalar): data-parallel training rescales
+# shard losses with it so the averaged gradient equals the global-batch gradient.
+NORMALISERS: dict[str, Callable[[torch.Tensor], float]] = {
+    "cispo": lambda mask: float(mask.sum()),
+    "cispo-mask": lambda mask: float(mask.sum()),
+    "dapo": lambda mask: float(mask.sum()),
+    "grpo": lambda mask: float((mask.sum(dim=1) > 0).sum()),
+    "drgrpo": lambda mask: float(mask.numel()),
 }
 
 

@@ -37,8 +37,10 @@ from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
 from trainer.advantages import get_advantage_fn
 from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import RLConfig
+from trainer.distributed import all_reduce_grads, broadcast_params, global_sum, rank_world
+from trainer.errors import ConfigError
 from trainer.logprobs import token_logprobs
-from trainer.losses import get_loss
+from trainer.losses import NORMALISERS, get_loss
 from trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
 from trainer.sft import make_optimizer
 
@@ -140,25 +142,37 @@ def train_rl(
                 opt.load_state_dict(opt_loaded.state_dict())
             start = int(state["step"])
             log({"phase": "rl", "event": "resumed", "step": start, "from": str(found)})
+    rank, world = rank_world()
+    if config.prompts_per_step % world or (
+        (config.prompts_per_step // world * config.group_size) % config.minibatches
+    ):
+        raise ConfigError(
+            f"prompts_per_step ({config.prompts_per_step}) must split evenly over {world} ranks "
+            f"and each rank's batch over {config.minibatches} minibatches"
+        )
+    if world > 1:
+        broadcast_params(model)
+    local_prompts = config.prompts_per_step // world
     sampler = TaskSampler(config.envs, seed=config.seed)
     history: list[dict[str, Any]] = []
-    batch = config.prompts_per_step * config.group_size
-    mb_size = batch // config.minibatches
+    mb_size = local_prompts * config.group_size // config.minibatches
+    normaliser = NORMALISERS[config.loss]
     for step in range(start, config.steps):
         t0 = time.perf_counter()
-        sampler.rng.seed(f"{config.seed}:{step}")
+        # one process keeps the historical seeds; ranks get their own streams
+        sampler.rng.seed(f"{config.seed}:{step}" if world == 1 else f"{config.seed}:{step}:{rank}")
         window = config.max_new_tokens(step)
         gen_cfg = GenerationConfig(
             max_new_tokens=window,
             temperature=config.temperature,
             truncate_run=config.truncate_run,
             truncate_prob=config.truncate_prob,
-            seed=config.seed * 1_000_003 + step * 101,
+            seed=config.seed * 1_000_003 + step * 101 + rank * 7_919_993,
         )
         groups, cstats = collect_groups(
             engine,
             sampler,
-            prompts=config.prompts_per_step,
+            prompts=local_prompts,
             group_size=config.group_size,
             config=gen_cfg,
             dynamic_sampling=config.dynamic_sampling,
@@ -188,54 +202,74 @@ def train_rl(
             "groups_dropped": cstats.groups_dropped,
             "gen_rounds": cstats.rounds,
         }
-        if groups:
+        if world > 1:
+            for key in ("reward", "accuracy"):
+                record[key] = global_sum(record[key]) / world
+            for key in ("groups_kept", "groups_dropped", "errors"):
+                record[key] = int(global_sum(record[key]))
+        if record["groups_kept"]:
             rollouts = [r for g in groups for r in g.rollouts]
-            rewards = torch.tensor([g.rewards for g in groups])  # [N, G]
-            adv = adv_fn(rewards).reshape(-1)  # [N*G]
-            rollout_logp = pad([r.completion.logprobs for r in rollouts])  # [B, C]
             model.train()
-            trainer_logp = _old_logprobs(model, rollouts, mb_size, config.temperature)
-            cmask = pad([[1.0] * len(r.completion.token_ids) for r in rollouts]) > 0
-            record["logp_corr"] = precision_correlation(rollout_logp, trainer_logp, cmask)
-            old = trainer_logp if config.old_logp_source == "trainer" else rollout_logp
-            sums: dict[str, float] = {}
-            updates = 0
+            if rollouts:
+                rewards = torch.tensor([g.rewards for g in groups])  # [N, G]
+                adv = adv_fn(rewards).reshape(-1)  # [N*G]
+                rollout_logp = pad([r.completion.logprobs for r in rollouts])  # [B, C]
+                trainer_logp = _old_logprobs(model, rollouts, mb_size, config.temperature)
+                cmask = pad([[1.0] * len(r.completion.token_ids) for r in rollouts]) > 0
+                record["logp_corr"] = precision_correlation(rollout_logp, trainer_logp, cmask)
+                old = trainer_logp if config.old_logp_source == "trainer" else rollout_logp
             lr = config.optim.lr_at(step, config.steps)
             for group in opt.param_groups:
                 group["lr"] = lr
             record["lr"] = lr
+            sums: dict[str, float] = {}
+            updates = 0
             gen = torch.Generator().manual_seed(config.seed * 7919 + step)
             for _ in range(config.update_rounds):
                 order = torch.randperm(len(rollouts), generator=gen).tolist()
-                for s in range(0, len(order), mb_size):
-                    idx = order[s : s + mb_size]
-                    part = [rollouts[i] for i in idx]
-                    out = token_logprobs(
-                        model,
-                        [r.prompt_ids for r in part],
-                        [r.completion.token_ids for r in part],
-                        temperature=config.temperature,
-                    )
-                    width = out.logp.shape[1]
-                    loss, st = loss_fn(out.logp, old[idx, :width], adv[idx], out.mask, **loss_kw)
-                    total = loss + model.config.router_aux_loss_coef * out.aux_loss
+                for c in range(config.minibatches):
+                    idx = order[c * mb_size : (c + 1) * mb_size]
+                    if not idx and world == 1:
+                        continue
                     opt.zero_grad(set_to_none=True)
-                    total.backward()
+                    st: dict[str, float] = {}
+                    if idx:
+                        part = [rollouts[i] for i in idx]
+                        out = token_logprobs(
+                            model,
+                            [r.prompt_ids for r in part],
+                            [r.completion.token_ids for r in part],
+                            temperature=config.temperature,
+                        )
+                        width = out.logp.shape[1]
+                        loss, st = loss_fn(
+                            out.logp, old[idx, :width], adv[idx], out.mask, **loss_kw
+                        )
+                        total = loss + model.config.router_aux_loss_coef * out.aux_loss
+                        if world > 1:  # shard normaliser -> global normaliser
+                            local = normaliser(out.mask)
+                            total = total * (local * world / max(global_sum(local), 1.0))
+                        total.backward()
+                        m = out.mask.float()
+                        st = {
+                            **st,
+                            "loss": float(loss.detach()),
+                            "entropy": float((out.entropy * m).sum() / m.sum()),
+                        }
+                    elif world > 1:
+                        global_sum(0.0)  # join the normaliser all-reduce with nothing
+                    if world > 1:
+                        all_reduce_grads(model, world)
                     norm = torch.nn.utils.clip_grad_norm_(
                         model.parameters(), config.optim.grad_clip
                     )
                     opt.step()
-                    m = out.mask.float()
-                    st = {
-                        **st,
-                        "loss": float(loss.detach()),
-                        "grad_norm": float(norm),
-                        "entropy": float((out.entropy * m).sum() / m.sum()),
-                    }
-                    for k, v in st.items():
-                        sums[k] = sums.get(k, 0.0) + v
-                    updates += 1
-            record.update({k: v / updates for k, v in sums.items()})
+                    if st:
+                        st["grad_norm"] = float(norm)
+                        for k, v in st.items():
+                            sums[k] = sums.get(k, 0.0) + v
+                        updates += 1
+            record.update({k: v / updates for k, v in sums.items()} if updates else {})
             record["updates"] = updates
         record["gen_s"] = round(t_gen, 3)
         record["step_s"] = round(time.perf_counter() - t0, 3)
@@ -246,6 +280,8 @@ def train_rl(
             and (done % config.eval_every == 0 or done == config.steps)
         ):
             record["heldout_accuracy"] = evaluate(model)
+        if rank != 0:  # rank 0 logs, evaluates and checkpoints; the others only train
+            continue
         history.append(record)
         log(record)
         if store is not None:

@@ -6,7 +6,9 @@
 * ``m1env train sft --env ID [--env ID:WEIGHT] --steps N --out DIR`` — SFT only, on the worked
   solutions of the environments' task generators; writes a policy checkpoint to ``DIR``.
 * ``m1env train rl --init CKPT --env ID ... --loss cispo|dapo|grpo|drgrpo|cispo-mask --out DIR``
-  — RL only, from a checkpoint; resumes from ``DIR/checkpoints`` if present.
+  — RL only, from a checkpoint; resumes from ``DIR/checkpoints`` if present. Under
+  ``torchrun --nproc_per_node N -m m1env train rl ...`` it runs data-parallel
+  (:mod:`trainer.distributed`); ``--prompts`` is the global number of prompts per step.
 
 torch is imported only when a command runs, so ``m1env --help`` works without the ``train`` extra.
 """
@@ -194,6 +196,7 @@ def _rl_command(args: argparse.Namespace) -> int:
     from m1env.errors import M1EnvError
     from policy import PolicyError, load_pretrained
     from trainer.config import OptimConfig, RLConfig
+    from trainer.distributed import init_from_env, rank_world
     from trainer.errors import TrainerError
     from trainer.metrics import MetricsWriter
     from trainer.rl import train_rl
@@ -216,9 +219,13 @@ def _rl_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             checkpoint_every=args.checkpoint_every,
         )
+        distributed = init_from_env()  # under torchrun: one rank per process, gloo or NCCL
+        rank, _ = rank_world()
         model, tok = load_pretrained(args.init)
+        if distributed and torch.cuda.is_available():
+            model = model.to(f"cuda:{torch.cuda.current_device()}")
         engine = OpenAIEngine(args.rollout_url) if args.rollout_url else None
-        writer = MetricsWriter(f"{args.out}/metrics.jsonl")
+        writer = MetricsWriter(f"{args.out}/metrics.jsonl" if rank == 0 else None)
 
         def log(record: dict[str, Any]) -> None:
             writer.write(record)
