@@ -15,7 +15,7 @@ from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConf
 from trainer.evaluate import evaluate
 from trainer.logprobs import token_logprobs
 from trainer.rl import precision_correlation, train_rl
-from trainer.rollout import Completion, LocalEngine, TaskSampler, collect_groups
+from trainer.rollout import Completion, LocalEngine, TaskSampler, collect_groups, score_completions
 from trainer.sft import make_optimizer, train_sft
 
 
@@ -197,3 +197,25 @@ def test_mixture_weights_and_curriculum_schedule(add_train) -> None:
     assert set(early) == {1}
     mixed = [sampler.sample(5).metadata["difficulty"] for _ in range(400)]
     assert 0.65 < mixed.count(4) / len(mixed) < 0.85  # weight 3:1
+
+
+def test_overlong_shaping_and_error_reward(add_train) -> None:
+    sampler = TaskSampler(add_train, seed=0)
+    task = sampler.sample()
+    right = f"<answer>{task.reference}</answer>"
+    ids = [1]
+
+    def comp(n_tokens: int, text: str = right) -> Completion:
+        return Completion(list(range(n_tokens)), text, [0.0] * n_tokens, "stop")
+
+    out = score_completions(
+        sampler,
+        [task] * 3,
+        [ids] * 3,
+        [comp(10), comp(14), comp(16)],
+        max_new_tokens=16,
+        overlong_buffer=4,
+        overlong_penalty=1.0,
+    )
+    # window 16, buffer 4: no penalty up to 12 tokens, then linear to -1 at 16 (DAPO eq. 13)
+    assert [r.reward for r in out] == [1.0, 0.5, 0.0]
