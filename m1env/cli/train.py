@@ -241,6 +241,11 @@ def _rl_command(args: argparse.Namespace) -> int:
             model, tok, cfg, run_dir=args.out, engine=engine, log=log, store=store, run_id=run_id
         )
         writer.close()
+        if distributed:  # rank 0 may still be writing the last checkpoint
+            import torch.distributed as dist
+
+            dist.barrier()
+            dist.destroy_process_group()
     except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

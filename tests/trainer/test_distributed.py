@@ -61,6 +61,7 @@ def _worker(rank: int, port: int, tmp: str) -> None:
         history = train_rl(model, ByteTokenizer(), cfg, run_dir=f"{tmp}/run")
         assert (len(history) == 2) == (rank == 0)
         torch.save(model.state_dict(), f"{tmp}/weights-rank{rank}.pt")
+        dist.barrier()  # no rank tears the group down while the other still talks
     finally:
         dist.destroy_process_group()
 
