@@ -22,6 +22,8 @@ COMMANDS = [
     "m1env.cli.policy",
     "m1env.cli.demo",
     "m1env.cli.sandbox",
+    "m1env.cli.train",
+    "m1env.cli.eval",
 ]
 
 

@@ -1,0 +1,252 @@
+"""``m1env train``: the main job (SFT then CISPO on a preset), or one phase of it.
+
+* ``m1env train`` — run the default preset (``tiny-add``): SFT warm start, held-out
+  evaluation, CISPO, evaluation again; prints the table, writes metrics, checkpoints and
+  ``reward_curve.png`` under ``--out`` (default ``runs/<preset>``). Re-running resumes.
+* ``m1env train sft --env ID [--env ID:WEIGHT] --steps N --out DIR`` — SFT only, on the worked
+  solutions of the environments' task generators; writes a policy checkpoint to ``DIR``.
+* ``m1env train rl --init CKPT --env ID ... --loss cispo|dapo|grpo|drgrpo|cispo-mask --out DIR``
+  — RL only, from a checkpoint; resumes from ``DIR/checkpoints`` if present. Under
+  ``torchrun --nproc_per_node N -m m1env train rl ...`` it runs data-parallel
+  (:mod:`trainer.distributed`); ``--prompts`` is the global number of prompts per step.
+
+torch is imported only when a command runs, so ``m1env --help`` works without the ``train`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["parse_env", "register"]
+
+
+def parse_env(text: str) -> dict[str, Any]:
+    """``ID`` or ``ID:WEIGHT`` or ``ID:WEIGHT:DIFFICULTY`` → EnvWeight fields."""
+    parts = text.split(":")
+    out: dict[str, Any] = {"id": parts[0]}
+    try:
+        if len(parts) > 1 and parts[1]:
+            out["weight"] = float(parts[1])
+        if len(parts) > 2 and parts[2]:
+            out["difficulty"] = int(parts[2])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bad --env {text!r}: use ID[:WEIGHT[:DIFFICULTY]]"
+        ) from None
+    if len(parts) > 3:
+        raise argparse.ArgumentTypeError(f"bad --env {text!r}: use ID[:WEIGHT[:DIFFICULTY]]")
+    return out
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train the bundled policy (SFT + CISPO); no arguments: the CPU preset",
+        description="SFT then CISPO on a preset (no arguments), or one phase: sft, rl.",
+    )
+    p.add_argument("--preset", default="tiny-add", help="preset name (default: %(default)s)")
+    p.add_argument("--out", default=None, help="run directory (default: runs/<preset>)")
+    p.add_argument("--seed", type=int, default=None, help="override the preset's seed")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--loss", default=None, help="override the RL loss (cispo, dapo, grpo, ...)")
+    p.add_argument("--sft-steps", type=int, default=None, help="override SFT steps")
+    p.add_argument("--rl-steps", type=int, default=None, help="override RL steps")
+    p.set_defaults(func=_preset_command)
+    sub = p.add_subparsers(dest="train_command", metavar="PHASE")
+
+    sft = sub.add_parser("sft", help="supervised warm start on generator-written solutions")
+    _common(sft)
+    sft.add_argument("--batch-size", type=int, default=32)
+    sft.add_argument("--lr", type=float, default=3e-3)
+    sft.add_argument("--init", default=None, help="start from this checkpoint (default: fresh)")
+    sft.add_argument(
+        "--policy-preset",
+        default="tiny-add",
+        help="fresh policy sized as this preset's (default: %(default)s); 'bundled' = 15 M",
+    )
+    sft.set_defaults(func=_sft_command)
+
+    rl = sub.add_parser("rl", help="RL from a checkpoint (CISPO by default)")
+    _common(rl)
+    rl.add_argument("--init", required=True, help="policy checkpoint to start from")
+    rl.add_argument("--loss", default="cispo", help="cispo, cispo-mask, dapo, grpo, drgrpo")
+    rl.add_argument("--advantage", default="grpo", help="grpo (std-normalised) or drgrpo")
+    rl.add_argument("--prompts", type=int, default=16, help="prompts per step")
+    rl.add_argument("--group-size", type=int, default=8, help="completions per prompt (G)")
+    rl.add_argument("--max-new-tokens", type=int, default=64)
+    rl.add_argument("--lr", type=float, default=1e-3)
+    rl.add_argument("--eps-low", type=float, default=None)
+    rl.add_argument("--eps-high", type=float, default=None)
+    rl.add_argument("--update-rounds", type=int, default=2)
+    rl.add_argument("--rollout-url", default=None, help="OpenAI-compatible server for rollouts")
+    rl.add_argument("--checkpoint-every", type=int, default=10)
+    rl.add_argument(
+        "--store",
+        default=None,
+        help="episode store URL (e.g. sqlite:///m1env.db): record rollouts and diagnostics",
+    )
+    rl.set_defaults(func=_rl_command)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--env",
+        action="append",
+        type=parse_env,
+        required=True,
+        help="environment ID[:WEIGHT[:DIFFICULTY]]; repeat for a mixture",
+    )
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+
+
+def _preset_command(args: argparse.Namespace) -> int:
+    from m1env.errors import M1EnvError
+    from policy import PolicyError
+    from trainer.errors import TrainerError
+    from trainer.pipeline import run_preset
+    from trainer.presets import get_preset
+
+    try:
+        preset = get_preset(args.preset)
+        if args.seed is not None:
+            preset = preset.with_seed(args.seed)
+        if args.threads is not None:
+            preset = replace(preset, threads=args.threads)
+        if args.sft_steps is not None:
+            preset = replace(preset, sft=replace(preset.sft, steps=args.sft_steps))
+        if args.rl_steps is not None or args.loss is not None:
+            rl = preset.rl
+            rl = replace(rl, steps=args.rl_steps) if args.rl_steps is not None else rl
+            rl = replace(rl, loss=args.loss) if args.loss is not None else rl
+            preset = replace(preset, rl=rl)
+        summary = run_preset(
+            preset, args.out or f"runs/{preset.name}", echo=lambda s: print(s, flush=True)
+        )
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
+    return 0
+
+
+def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
+    from trainer.config import EnvWeight
+    from trainer.tasks import register_tasks
+
+    register_tasks()
+    return tuple(EnvWeight(**e) for e in args.env)
+
+
+def _sft_command(args: argparse.Namespace) -> int:
+    import torch
+
+    from m1env.errors import M1EnvError
+    from policy import (
+        ByteTokenizer,
+        HybridMoEForCausalLM,
+        PolicyConfig,
+        PolicyError,
+        load_pretrained,
+        save_pretrained,
+    )
+    from trainer.config import OptimConfig, SFTConfig
+    from trainer.errors import TrainerError
+    from trainer.presets import get_preset
+    from trainer.sft import train_sft
+
+    torch.set_num_threads(args.threads)
+    try:
+        cfg = SFTConfig(
+            envs=_envs(args),
+            steps=args.steps,
+            batch_size=args.batch_size,
+            optim=OptimConfig(lr=args.lr),
+            seed=args.seed,
+        )
+        if args.init:
+            model, tok = load_pretrained(args.init)
+        else:
+            torch.manual_seed(args.seed)
+            pcfg = (
+                PolicyConfig()
+                if args.policy_preset == "bundled"
+                else get_preset(args.policy_preset).policy
+            )
+            model, tok = HybridMoEForCausalLM(pcfg), ByteTokenizer()
+        train_sft(model, tok, cfg, log=lambda r: print(json.dumps(r), flush=True))
+        save_pretrained(model, args.out, tok)
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"checkpoint": args.out}))
+    return 0
+
+
+def _rl_command(args: argparse.Namespace) -> int:
+    import torch
+
+    from m1env.errors import M1EnvError
+    from policy import PolicyError, load_pretrained
+    from trainer.config import OptimConfig, RLConfig
+    from trainer.distributed import init_from_env, rank_world
+    from trainer.errors import TrainerError
+    from trainer.metrics import MetricsWriter
+    from trainer.rl import train_rl
+    from trainer.rollout import OpenAIEngine
+
+    torch.set_num_threads(args.threads)
+    try:
+        cfg = RLConfig(
+            envs=_envs(args),
+            loss=args.loss,
+            advantage=args.advantage,
+            steps=args.steps,
+            prompts_per_step=args.prompts,
+            group_size=args.group_size,
+            update_rounds=args.update_rounds,
+            length_stages=((0, args.max_new_tokens),),
+            eps_low=args.eps_low,
+            eps_high=args.eps_high,
+            optim=OptimConfig(lr=args.lr),
+            seed=args.seed,
+            checkpoint_every=args.checkpoint_every,
+        )
+        distributed = init_from_env()  # under torchrun: one rank per process, gloo or NCCL
+        rank, _ = rank_world()
+        model, tok = load_pretrained(args.init)
+        if distributed and torch.cuda.is_available():
+            model = model.to(f"cuda:{torch.cuda.current_device()}")
+        engine = OpenAIEngine(args.rollout_url) if args.rollout_url else None
+        writer = MetricsWriter(f"{args.out}/metrics.jsonl" if rank == 0 else None)
+
+        def log(record: dict[str, Any]) -> None:
+            writer.write(record)
+            print(json.dumps(record), flush=True)
+
+        store = None
+        if args.store:
+            from m1env.store import EpisodeStore
+
+            store = EpisodeStore(args.store)
+        run_id = Path(args.out).name or "rl"
+        train_rl(
+            model, tok, cfg, run_dir=args.out, engine=engine, log=log, store=store, run_id=run_id
+        )
+        writer.close()
+        if distributed:  # rank 0 may still be writing the last checkpoint
+            import torch.distributed as dist
+
+            dist.barrier()
+            dist.destroy_process_group()
+    except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

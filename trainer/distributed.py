@@ -1,0 +1,73 @@
+"""Data-parallel RL over several processes (``torchrun``): gloo on CPU, NCCL on GPUs.
+
+Each rank generates and scores its share of the step's prompts (``prompts_per_step / world``,
+its own task and sampling seeds), computes its minibatch loss, and gradients are averaged with
+an all-reduce before every optimiser step, so all ranks apply the same update and the weights
+stay identical (rank 0's are broadcast once at the start). A plain all-reduce is used instead
+of wrapping the model in ``DistributedDataParallel`` because the trainer calls the model through
+:func:`trainer.logprobs.token_logprobs`; the arithmetic is the same.
+
+Equal global batch, equal update: a loss normalised over its shard (tokens for CISPO/DAPO,
+sequences for GRPO) is rescaled by ``local_norm · world / global_norm`` before the gradient
+average, which makes the average equal to the gradient of the loss normalised over the whole
+global batch (tested against one process). Dr. GRPO's constant ``B·T`` becomes the sum of the
+ranks' ``B·T`` (each rank pads to its own longest completion).
+
+A rank whose groups were all dropped by dynamic sampling still joins every all-reduce with
+zero gradients, so no rank waits forever.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+__all__ = [
+    "all_reduce_grads",
+    "broadcast_params",
+    "global_sum",
+    "init_from_env",
+    "rank_world",
+]
+
+
+def rank_world() -> tuple[int, int]:
+    """``(rank, world_size)``; ``(0, 1)`` when no process group is running."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def init_from_env() -> bool:
+    """Join the process group torchrun describes (``WORLD_SIZE`` > 1); True if distributed."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
+        return False
+    if not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend=backend)
+        if backend == "nccl":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    return True
+
+
+def broadcast_params(model: torch.nn.Module) -> None:
+    """Make every rank's weights rank 0's."""
+    for p in model.parameters():
+        dist.broadcast(p.data, src=0)
+
+
+def all_reduce_grads(model: torch.nn.Module, world: int) -> None:
+    """Average gradients over ranks; a missing gradient counts as zeros."""
+    for p in model.parameters():
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
+        p.grad.div_(world)
+
+
+def global_sum(value: float, device: torch.device | str = "cpu") -> float:
+    t = torch.tensor([float(value)], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return float(t.item())

@@ -1,0 +1,91 @@
+"""Metrics: one JSON object per line, appended and flushed per step; PNG plots at the end.
+
+matplotlib is optional: :func:`plot_curves` returns None (and says why) when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["MetricsWriter", "plot_curves", "read_metrics"]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class MetricsWriter:
+    """Appends records to ``path`` (JSONL); keeps them in memory for plots and tables."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.records: list[dict[str, Any]] = []
+        self._fh: TextIO | None = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        clean = {k: _clean(v) for k, v in record.items()}
+        self.records.append(clean)
+        if self._fh is not None:
+            self._fh.write(json.dumps(clean) + "\n")
+            self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            out.append(json.loads(line))
+    return out
+
+
+def plot_curves(
+    series: dict[str, Sequence[tuple[float, float]]],
+    path: str | Path,
+    *,
+    title: str,
+    xlabel: str = "step",
+    ylabel: str = "value",
+    hlines: Iterable[tuple[str, float]] = (),
+) -> Path | None:
+    """One line per series of ``(x, y)`` points; dashed horizontal reference lines."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed; skipping plot", path)
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, points in series.items():
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, label=label)
+    for label, y in hlines:
+        ax.axhline(y, linestyle="--", linewidth=1, color="grey")
+        ax.annotate(label, (0, y), textcoords="offset points", xytext=(2, 2), fontsize=8)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out

@@ -1,0 +1,168 @@
+"""The main job: SFT warm start, then RL, evaluated on held-out tasks before and after.
+
+:func:`run_preset` is what ``m1env train`` runs. It writes, under ``out_dir``::
+
+    metrics.jsonl          every SFT log line, RL step and evaluation, one JSON object each
+    sft/                   the warm-started policy (safetensors; ``m1env eval --model sft``)
+    checkpoints/step-N/    RL checkpoints (model, optimiser, trainer state); resume reads these
+    eval_<stage>.jsonl     every held-out response, with its Score status
+    summary.json           the before/after table
+    reward_curve.png       training reward and held-out accuracy per RL step
+
+Re-running with the same ``out_dir`` resumes: the SFT checkpoint is reused and RL continues
+from its newest checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
+from trainer.config import EvalConfig
+from trainer.evaluate import evaluate, format_table
+from trainer.metrics import MetricsWriter, plot_curves
+from trainer.presets import Preset
+from trainer.rl import train_rl
+from trainer.rollout import LocalEngine
+from trainer.sft import train_sft
+
+__all__ = ["run_preset"]
+
+
+def _eval(
+    model: HybridMoEForCausalLM, tok: ByteTokenizer, cfg: EvalConfig, out: Path | None, stage: str
+) -> dict[str, Any]:
+    results = evaluate(LocalEngine(model, tok), cfg)
+    if out is not None:
+        with (out / f"eval_{stage}.jsonl").open("w", encoding="utf-8") as fh:
+            for res in results:
+                for row in res.rows:
+                    fh.write(json.dumps(row) + "\n")
+    res = results[0]
+    return {"stage": stage, "env": res.env, "n": res.n, "accuracy": round(res.accuracy, 4)}
+
+
+def run_preset(
+    preset: Preset,
+    out_dir: str | Path,
+    *,
+    echo: Any = print,
+) -> dict[str, Any]:
+    """Run SFT → evaluate → RL → evaluate; return the summary (also written to summary.json)."""
+    t_start = time.perf_counter()
+    torch.set_num_threads(preset.threads)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "preset.json").write_text(
+        json.dumps(
+            {
+                "name": preset.name,
+                "policy": preset.policy.to_dict(),
+                "sft": preset.sft.to_dict(),
+                "rl": preset.rl.to_dict(),
+                "eval": preset.eval.to_dict(),
+            },
+            indent=1,
+            default=str,
+        )
+    )
+    writer = MetricsWriter(out / "metrics.jsonl")
+
+    def log(record: dict[str, Any]) -> None:
+        writer.write(record)
+        echo(_brief(record))
+
+    tok = ByteTokenizer(preset.policy.vocab_size)
+    rows: list[dict[str, Any]] = []
+    sft_dir = out / "sft"
+    if (sft_dir / "model.safetensors").is_file():
+        model, tok = load_pretrained(sft_dir)
+        echo(f"reusing the SFT policy in {sft_dir}")
+    else:
+        torch.manual_seed(preset.sft.seed)
+        model = HybridMoEForCausalLM(preset.policy)
+        rows.append(_eval(model, tok, preset.eval, out, "init"))
+        log({"phase": "eval", **rows[-1]})
+        t0 = time.perf_counter()
+        train_sft(model, tok, preset.sft, log=log)
+        echo(f"SFT: {preset.sft.steps} steps in {time.perf_counter() - t0:.0f}s")
+        save_pretrained(model, sft_dir, tok)
+    rows.append(_eval(model, tok, preset.eval, out, "sft"))
+    log({"phase": "eval", **rows[-1]})
+
+    curve_eval = replace(preset.eval, n=min(preset.eval.n, preset.rl.eval_n))
+
+    def heldout(m: HybridMoEForCausalLM) -> float:
+        return float(evaluate(LocalEngine(m, tok), curve_eval)[0].accuracy)
+
+    t0 = time.perf_counter()
+    history = train_rl(model, tok, preset.rl, run_dir=out, log=log, evaluate=heldout)
+    echo(f"RL ({preset.rl.loss}): {preset.rl.steps} steps in {time.perf_counter() - t0:.0f}s")
+    rows.append(_eval(model, tok, preset.eval, out, f"sft+{preset.rl.loss}"))
+    log({"phase": "eval", **rows[-1]})
+    writer.close()
+
+    sft_acc = next(r["accuracy"] for r in rows if r["stage"] == "sft")
+    rl_points = [(r["step"], r["reward"]) for r in history if "reward" in r]
+    acc_points = [(r["step"], r["heldout_accuracy"]) for r in history if "heldout_accuracy" in r]
+    window = 10
+    smooth = [
+        (x, sum(y for _, y in rl_points[max(0, i - window + 1) : i + 1]) / min(i + 1, window))
+        for i, (x, _) in enumerate(rl_points)
+    ]
+    png = plot_curves(
+        {
+            "train reward (per step)": rl_points,
+            f"train reward ({window}-step mean)": smooth,
+            f"held-out accuracy (greedy, n={curve_eval.n})": acc_points,
+        },
+        out / "reward_curve.png",
+        title=f"{preset.name}: {preset.rl.loss} after SFT",
+        xlabel="RL step",
+        ylabel="reward / accuracy",
+        hlines=[("SFT held-out accuracy", sft_acc)],
+    )
+    summary = {
+        "preset": preset.name,
+        "table": rows,
+        "rl_steps": preset.rl.steps,
+        "wall_s": round(time.perf_counter() - t_start, 1),
+        "plot": str(png) if png else None,
+        "out_dir": str(out),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    echo("")
+    echo(format_table(rows))
+    echo(f"wall time {summary['wall_s']}s; plot: {summary['plot']}; metrics: {out}/metrics.jsonl")
+    return summary
+
+
+def _brief(record: dict[str, Any]) -> str:
+    keys = (
+        "phase",
+        "event",
+        "stage",
+        "step",
+        "loss",
+        "reward",
+        "accuracy",
+        "heldout_accuracy",
+        "length_mean",
+        "clip_frac",
+        "entropy",
+        "logp_corr",
+        "groups_kept",
+        "step_s",
+    )
+    parts = []
+    for k in keys:
+        if k in record:
+            v = record[k]
+            parts.append(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}")
+    return " ".join(parts)
