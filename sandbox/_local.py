@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from ._proc import SPAWN_LOCK
+from ._proc import SPAWN_LOCK, owner_gone
 from .backend import MAX_COLLECT_BYTES, Step
 from .errors import ConfigError, SandboxInternalError
 from .paths import read_back, write_tree
@@ -168,15 +168,7 @@ class LocalWorkdirs:
             parts = name.split("-")
             if len(parts) < 3 or parts[0] != "job" or not parts[1].isdigit():
                 continue
-            pid = int(parts[1])
-            if pid == os.getpid():
-                continue
-            try:
-                os.kill(pid, 0)
-                continue
-            except ProcessLookupError:
-                pass
-            except PermissionError:
+            if not owner_gone(int(parts[1])):
                 continue
             _rmtree(os.path.join(self.base, name))
             removed += 1

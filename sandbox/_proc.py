@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .errors import SandboxInternalError
 
-__all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "set_rlimits"]
+__all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "owner_gone", "set_rlimits"]
 
 #: Held while job files are open for writing and while a child is between fork and
 #: exec.  A child forked by another thread inherits (until its exec) any fd open at
@@ -242,3 +242,17 @@ def kill_group(pid: int) -> None:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             return
+
+
+def owner_gone(pid: int) -> bool:
+    """Whether the worker process ``pid`` (on this host) has exited, so what it left
+    behind can be reaped. Our own pid, and a live pid of another user, are not gone."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

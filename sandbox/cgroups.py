@@ -31,6 +31,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from ._proc import owner_gone
+
 __all__ = ["CgroupManager", "JobCgroup"]
 
 _BASE = "m1env-sandbox"
@@ -74,16 +76,6 @@ def _own_paths() -> tuple[dict[str, str], str | None]:
         for c in ctrls.split(","):
             v1[c] = path
     return v1, v2
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -267,7 +259,7 @@ class CgroupManager:
                 owner = int(name.split("-")[1])
             except (IndexError, ValueError):
                 continue
-            if owner != os.getpid() and not _pid_alive(owner):
+            if owner_gone(owner):
                 self._group(name).remove()
                 removed += 1
         return removed

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
 from ..contract import ExecResult, Limits
 from ..errors import SandboxInternalError
@@ -324,15 +325,7 @@ class DockerBackend(Backend):
             owner = (c.get("Labels") or {}).get(OWNER_LABEL, "").split(":")
             if len(owner) < 2 or owner[0] != host or not owner[1].isdigit():
                 continue
-            pid = int(owner[1])
-            if pid == os.getpid():
-                continue
-            try:
-                os.kill(pid, 0)
-                continue
-            except ProcessLookupError:
-                pass
-            except PermissionError:
+            if not owner_gone(int(owner[1])):
                 continue
             self._remove(c["Id"])
             removed += 1
