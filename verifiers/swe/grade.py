@@ -1,0 +1,246 @@
+"""Grade a model patch on a self-contained pure-Python repository, SWE-bench style.
+
+Steps (host side, in a scratch directory):
+
+1. lay out the instance's ``files`` (the tree at ``base_commit``);
+2. refuse a patch that touches test machinery -- ``conftest.py``, ``sitecustomize.py``,
+   ``usercustomize.py``, ``*.pth`` or a pytest plugin module -- or whose added source
+   lines reach into the test runner (``pytest``/``_pytest``/``pluggy``/``junit``): such
+   a patch scores 0 with the reason;
+3. apply the model patch (``git apply``, else ``patch``); one that does not apply
+   scores 0 with the tool's message;
+4. restore every test file -- each file ``test_patch`` touches, each file named by a
+   FAIL_TO_PASS/PASS_TO_PASS id, and every test-looking file the model patch touched --
+   to its ``base_commit`` content, and pytest's config files likewise; then apply
+   ``test_patch``. The model's edits to tests are thrown away, deleted tests come back.
+
+Then, in the sandbox: ``python3 -E -s -S`` (no ``PYTHON*`` variables, no site
+directories, so no ``.pth``/``sitecustomize`` hooks) runs pytest from a copy shipped
+next to the repository, with ``-p no:cacheprovider``, plugin auto-loading off, and a
+JUnit XML report written under a random name, which comes back as a collected file.
+
+Judging, outside the sandbox: every expected test id must appear in the report with
+outcome passed; skipped, missing (not collected, deleted, or the run died, e.g. by
+``os._exit``) and erroring tests are failures; the exit status must be 0 too. Reward 1
+only when all pass. Known limit: code under test runs in pytest's process, so source
+code could still patch the reporting in ways step 2's scan does not catch.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import sandbox
+from verifiers.score import Score
+from verifiers.swe.errors import PatchError
+from verifiers.swe.instance import SWEInstance
+from verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
+
+__all__ = ["GradeLimits", "grade", "is_test_path", "parse_junit", "protected_reason"]
+
+_RUNNER_PACKAGES = ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "pygments", "py.py")
+# pytest imports pygments; of its ~600 lexers, only those pytest loads travel (9.5 MB -> ~1).
+_LEXERS = {"__init__.py", "_mapping.py", "diff.py", "python.py"}
+_FORBIDDEN_NAMES = {"conftest.py", "sitecustomize.py", "usercustomize.py"}
+_CONFIG_NAMES = {"pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"}
+_RUNNER_WORDS = re.compile(r"\b(_?pytest|pluggy|junit)")
+_PY = "/usr/bin/python3"
+
+
+class _TaskError(Exception):
+    """The task itself is broken (its test_patch does not apply): an error, not a 0."""
+
+
+@dataclass(frozen=True)
+class GradeLimits:
+    """Sandbox limits of the test run."""
+
+    wall_s: float = 60.0
+    cpu_s: float = 60.0
+    memory_mb: int = 1024
+
+    def __post_init__(self) -> None:
+        for name in ("wall_s", "cpu_s", "memory_mb"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def is_test_path(path: str) -> bool:
+    """A path pytest would treat as a test module or that lives in a tests directory."""
+    p = PurePosixPath(path)
+    if any(part in ("tests", "test", "testing") for part in p.parts[:-1]):
+        return True
+    return p.suffix == ".py" and (p.name.startswith("test_") or p.stem.endswith("_test"))
+
+
+def _discarded(path: str) -> bool:
+    """Model edits to this path are thrown away before the run, so need no scan."""
+    return is_test_path(path) or PurePosixPath(path).name in _CONFIG_NAMES
+
+
+def protected_reason(patch: str) -> str | None:
+    """Why the model patch is a reward hack, or None."""
+    for path in touched_paths(patch):
+        name = PurePosixPath(path).name
+        if name in _FORBIDDEN_NAMES or name.endswith(".pth"):
+            return f"the patch touches {path}, which changes how tests run"
+        if name.startswith("pytest_") and name.endswith(".py"):
+            return f"the patch adds a pytest plugin module {path}"
+    current = ""
+    for line in patch.splitlines():
+        if line.startswith("+++ "):
+            current = line[4:]
+        elif line.startswith("+") and not _discarded(current.removeprefix("b/")):
+            if _RUNNER_WORDS.search(line):
+                return f"the patch reaches into the test runner: {line[1:].strip()[:80]!r}"
+            if "os._exit" in line:
+                return "the patch calls os._exit"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _runner_files() -> dict[str, bytes]:
+    """pytest and its pure-Python dependencies, shipped into the sandbox as files."""
+    import pytest
+
+    site = Path(pytest.__file__).resolve().parent.parent
+    out: dict[str, bytes] = {}
+    for name in _RUNNER_PACKAGES:
+        root = site / name
+        if root.is_file():
+            out[f"_runner/{name}"] = root.read_bytes()
+            continue
+        for f in root.rglob("*"):
+            if not f.is_file() or "__pycache__" in f.parts or f.suffix not in (".py", ".typed"):
+                continue
+            if f.parent.name == "lexers" and name == "pygments" and f.name not in _LEXERS:
+                continue
+            if f.is_file():
+                out[f"_runner/{f.relative_to(site).as_posix()}"] = f.read_bytes()
+    return out
+
+
+def _node_id(case: ET.Element) -> str:
+    file = case.get("file", "")
+    name = case.get("name", "")
+    classname = case.get("classname", "")
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else ""
+    rest = classname[len(module) :].lstrip(".") if module and classname.startswith(module) else ""
+    return "::".join(p for p in (file, *rest.split("."), name) if p) if rest else f"{file}::{name}"
+
+
+def parse_junit(xml: bytes) -> dict[str, str]:
+    """``{node id: passed|failed|error|skipped}`` from pytest's xunit1 JUnit XML."""
+    root = ET.fromstring(xml)
+    out: dict[str, str] = {}
+    for case in root.iter("testcase"):
+        kinds = {child.tag for child in case}
+        outcome = (
+            "error" if "error" in kinds else
+            "failed" if "failure" in kinds else
+            "skipped" if "skipped" in kinds else "passed"
+        )  # fmt: skip
+        node = _node_id(case)
+        # A test reported twice (a teardown error after a pass) keeps the worse outcome.
+        if out.get(node, "passed") == "passed":
+            out[node] = outcome
+    return out
+
+
+def _prepare(instance: SWEInstance, model_patch: str, root: Path) -> dict[str, bytes]:
+    write_tree(root, dict(instance.files))
+    apply_patch(root, model_patch)
+    restore = set(touched_paths(instance.test_patch))
+    restore |= {t.split("::", 1)[0] for t in instance.tests}
+    restore |= {p for p in touched_paths(model_patch) if is_test_path(p)}
+    restore |= {p for p in touched_paths(model_patch) if PurePosixPath(p).name in _CONFIG_NAMES}
+    for rel in restore:
+        target = root / rel
+        if not target.parent.resolve().is_relative_to(root.resolve()):
+            raise PatchError(f"the patch names a path outside the tree: {rel!r}")
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        if rel in instance.files:
+            write_tree(root, {rel: instance.files[rel]})
+    try:
+        apply_patch(root, instance.test_patch)
+    except PatchError as exc:
+        raise _TaskError(f"the task's test_patch does not apply: {exc}") from None
+    return read_tree(root)
+
+
+def grade(instance: SWEInstance, model_patch: str, limits: GradeLimits | None = None) -> Score:
+    """Score ``model_patch`` on ``instance``; see the module docstring."""
+    limits = limits or GradeLimits()
+    tests = instance.tests
+    if not tests:
+        return Score.error("the instance names no FAIL_TO_PASS or PASS_TO_PASS tests")
+    base: dict[str, Any] = {
+        "instance_id": instance.instance_id,
+        "tests": {t: "not run" for t in tests},
+    }
+    if (hack := protected_reason(model_patch)) is not None:
+        return Score.incorrect(hack, verdict="rejected", **base)
+    with tempfile.TemporaryDirectory(prefix="m1env-swe-") as tmp:
+        try:
+            tree = _prepare(instance, model_patch, Path(tmp))
+        except PatchError as exc:
+            return Score.incorrect(str(exc), verdict="patch_failed", **base)
+        except _TaskError as exc:
+            return Score.error(str(exc), verdict="bad_reference", **base)
+    report = f"_report_{secrets.token_hex(8)}.xml"
+    files = {f"repo/{k}": v for k, v in tree.items()} | _runner_files()
+    test_files = sorted({t.split("::", 1)[0] for t in tests})
+    args = ["-q", "-p", "no:cacheprovider", "--color=no", "--code-highlight=no", "-o", "junit_family=xunit1",
+            "--rootdir", "/work/repo", f"--junitxml=/work/{report}", *test_files]  # fmt: skip
+    script = (
+        "import os, sys; os.chdir('/work/repo'); sys.path[:0] = ['/work/_runner', '/work/repo'];"
+        f"import pytest; raise SystemExit(pytest.main({args!r}))"
+    )
+    request = sandbox.ExecRequest(
+        command=[_PY, "-E", "-s", "-S", "-B", "-c", script],
+        files=files,
+        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONNOUSERSITE": "1", "HOME": "/tmp"},
+        collect=[report],
+        limits=sandbox.Limits(
+            wall_s=limits.wall_s,
+            cpu_s=limits.cpu_s,
+            memory_mb=limits.memory_mb,
+            processes=64,
+            open_files=256,
+            file_size_bytes=64 << 20,
+        ),
+    )
+    result = sandbox.run(request)
+    return _judge(instance, result, base)
+
+
+def _judge(instance: SWEInstance, result: sandbox.ExecResult, base: dict[str, Any]) -> Score:
+    run = {"verdict": result.verdict, "exit_code": result.exit_code, "wall_s": result.wall_s}
+    if result.verdict == "sandbox_error":
+        return Score.error(f"sandbox failure: {result.messages}", run=run, **base)
+    raw = next(iter(result.files.values()), b"")
+    outcomes: dict[str, str] = {}
+    if raw:
+        try:
+            outcomes = parse_junit(raw)
+        except ET.ParseError:
+            outcomes = {}
+    tests = {t: outcomes.get(t, "missing") for t in instance.tests}
+    failed = [t for t, o in tests.items() if o != "passed"]
+    details = {**base, "tests": tests, "run": run, "log": (result.stdout + result.stderr)[-2000:]}
+    if not raw:
+        return Score.incorrect(f"no test report (run verdict {result.verdict})", **details)
+    if failed:
+        return Score.incorrect(f"{len(failed)}/{len(tests)} tests did not pass", **details)
+    if result.exit_code != 0:
+        return Score.incorrect(f"pytest exited with {result.exit_code}", **details)
+    return Score.correct(f"all {len(tests)} tests passed", **details)
