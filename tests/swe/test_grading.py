@@ -161,3 +161,38 @@ def test_grade_limits_validate():
         GradeLimits(wall_s=0)
     assert SWEVerifier().verify("", task().to_dict(), memory_mb=-1).status == "error"
     assert grade(task(), task().patch).score == 1.0
+
+
+@pytest.mark.parametrize("path", ["json/__init__.py", "xml.py", "_pytest/junitxml.py", "pluggy.py"])
+def test_shadowing_the_stdlib_or_the_runner_is_rejected(path):
+    s = score(diff(path, None, "X = 1\n"))
+    assert s.score == 0.0 and "shadows" in s.reason
+
+
+def test_compiled_files_are_rejected():
+    s = score(diff("intervals/__pycache__/core.cpython-311.pyc", None, "x\n"))
+    assert s.score == 0.0 and "compiled" in s.reason
+
+
+def test_fix_in_a_new_module_resolves():
+    # A patch may add modules of its own: here the comparison moves into a helper.
+    inst = task()
+    before = inst.files[CORE]
+    after = before.replace(BUG, "touches(start, out[-1][1])").replace(
+        "def _check", "from intervals._cmp import touches\n\n\ndef _check"
+    )
+    patch = diff("intervals/_cmp.py", None, "def touches(a, b):\n    return a <= b\n")
+    patch += diff(CORE, before, after)
+    s = score(patch)
+    assert s.score == 1.0, s
+
+
+def test_endless_loop_times_out_and_scores_zero():
+    hack = edit(task(), CORE, "    _check(intervals)\n", "    while True:\n        pass\n")
+    s = SWEVerifier().verify(hack, task().to_dict(), wall_s=3, cpu_s=3)
+    assert s.score == 0.0 and s.details["run"]["verdict"] == "timeout"
+
+
+def test_oversized_patch_is_refused():
+    s = SWEVerifier().verify(task().patch, task().to_dict(), max_patch_bytes=10)
+    assert s.score == 0.0 and "over 10 bytes" in s.reason

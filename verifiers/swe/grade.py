@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -52,6 +54,9 @@ _FORBIDDEN_NAMES = {"conftest.py", "sitecustomize.py", "usercustomize.py"}
 _CONFIG_NAMES = {"pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"}
 _RUNNER_WORDS = re.compile(r"\b(_?pytest|pluggy|junit)")
 _PY = "/usr/bin/python3"
+# Top-level names a patch may not add: they would shadow the runner or the stdlib.
+_SHADOWED = {p.removesuffix(".py") for p in _RUNNER_PACKAGES}
+_STDLIB = frozenset(sys.stdlib_module_names)
 
 
 class _TaskError(Exception):
@@ -65,9 +70,10 @@ class GradeLimits:
     wall_s: float = 60.0
     cpu_s: float = 60.0
     memory_mb: int = 1024
+    max_patch_bytes: int = 1 << 20
 
     def __post_init__(self) -> None:
-        for name in ("wall_s", "cpu_s", "memory_mb"):
+        for name in ("wall_s", "cpu_s", "memory_mb", "max_patch_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
@@ -86,12 +92,19 @@ def _discarded(path: str) -> bool:
     return is_test_path(path) or PurePosixPath(path).name in _CONFIG_NAMES
 
 
-def protected_reason(patch: str) -> str | None:
-    """Why the model patch is a reward hack, or None."""
+def protected_reason(patch: str, known: Collection[str] = ()) -> str | None:
+    """Why the model patch is a reward hack, or None. ``known``: the task's own files."""
+    known_tops = {PurePosixPath(k).parts[0].removesuffix(".py") for k in known}
     for path in touched_paths(patch):
-        name = PurePosixPath(path).name
+        parts = PurePosixPath(path).parts
+        name = parts[-1] if parts else ""
         if name in _FORBIDDEN_NAMES or name.endswith(".pth"):
             return f"the patch touches {path}, which changes how tests run"
+        top = parts[0].removesuffix(".py") if parts else ""
+        if top not in known_tops and (top in _SHADOWED or top in _STDLIB):
+            return f"the patch adds {path}, which shadows the module {top!r}"
+        if "__pycache__" in parts or name.endswith((".pyc", ".pyo")):
+            return f"the patch adds compiled code {path}"
         if name.startswith("pytest_") and name.endswith(".py"):
             return f"the patch adds a pytest plugin module {path}"
     current = ""
@@ -187,7 +200,9 @@ def grade(instance: SWEInstance, model_patch: str, limits: GradeLimits | None = 
         "instance_id": instance.instance_id,
         "tests": {t: "not run" for t in tests},
     }
-    if (hack := protected_reason(model_patch)) is not None:
+    if len(model_patch.encode("utf-8", "replace")) > limits.max_patch_bytes:
+        return Score.incorrect(f"the patch is over {limits.max_patch_bytes} bytes", **base)
+    if (hack := protected_reason(model_patch, instance.files)) is not None:
         return Score.incorrect(hack, verdict="rejected", **base)
     with tempfile.TemporaryDirectory(prefix="m1env-swe-") as tmp:
         try:
