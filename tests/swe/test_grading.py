@@ -196,3 +196,23 @@ def test_endless_loop_times_out_and_scores_zero():
 def test_oversized_patch_is_refused():
     s = SWEVerifier().verify(task().patch, task().to_dict(), max_patch_bytes=10)
     assert s.score == 0.0 and "over 10 bytes" in s.reason
+
+
+ATEXIT_FORGERY = """import atexit as _a, glob as _g, re as _r, os as _o
+def _forge():
+    for f in _g.glob("/work/_report_*.xml"):
+        t = open(f).read()
+        open(f, "w").write(_r.sub(r"<failure[^>]*>.*?</failure>", "", t, flags=_r.S))
+    getattr(_o, "_ex" + "it")(0)
+_a.register(_forge)
+"""
+
+
+def test_atexit_report_forgery_never_runs():
+    # Rewrites the report and exits 0 after pytest is done; the wrapper exits first.
+    inst = task()
+    hack = edit(inst, CORE, '"""Operations', ATEXIT_FORGERY + '"""Operations')
+    assert protected_reason(hack) is None
+    s = score(hack)
+    assert s.score == 0.0 and s.details["tests"][F2P] == "failed"
+    assert s.details["run"]["exit_code"] == 1

@@ -18,12 +18,17 @@ Then, in the sandbox: ``python3 -E -s -S`` (no ``PYTHON*`` variables, no site
 directories, so no ``.pth``/``sitecustomize`` hooks) runs pytest from a copy shipped
 next to the repository, with ``-p no:cacheprovider``, plugin auto-loading off, and a
 JUnit XML report written under a random name, which comes back as a collected file.
+The wrapper leaves with ``os._exit`` as soon as ``pytest.main`` returns, so ``atexit``
+handlers and finalizers planted by the code under test never run after the report is
+written (they could otherwise rewrite it and fake the exit status).
 
 Judging, outside the sandbox: every expected test id must appear in the report with
 outcome passed; skipped, missing (not collected, deleted, or the run died, e.g. by
 ``os._exit``) and erroring tests are failures; the exit status must be 0 too. Reward 1
 only when all pass. Known limit: code under test runs in pytest's process, so source
-code could still patch the reporting in ways step 2's scan does not catch.
+code could still patch the reporting in ways step 2's scan does not catch (e.g. a
+thread that rewrites the report while pytest runs); the defences raise the bar, they
+are not a proof.
 """
 
 from __future__ import annotations
@@ -218,7 +223,7 @@ def grade(instance: SWEInstance, model_patch: str, limits: GradeLimits | None = 
             "--rootdir", "/work/repo", f"--junitxml=/work/{report}", *test_files]  # fmt: skip
     script = (
         "import os, sys; os.chdir('/work/repo'); sys.path[:0] = ['/work/_runner', '/work/repo'];"
-        f"import pytest; raise SystemExit(pytest.main({args!r}))"
+        f"import pytest; rc = int(pytest.main({args!r})); sys.stdout.flush(); os._exit(rc)"
     )
     request = sandbox.ExecRequest(
         command=[_PY, "-E", "-s", "-S", "-B", "-c", script],
