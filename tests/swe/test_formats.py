@@ -152,3 +152,18 @@ def test_parse_junit_maps_node_ids_and_keeps_the_worse_outcome():
         "tests/test_a.py::test_s": "skipped",
         "tests/test_a.py::test_e": "error",
     }
+
+
+def test_apply_patch_inside_an_enclosing_git_repository(tmp_path):
+    # git must patch the scratch tree, not adopt a repository around it.
+    import subprocess
+
+    from verifiers.swe.patching import apply_patch, read_tree, write_tree
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    root = tmp_path / "deep" / "tree"
+    root.mkdir(parents=True)
+    inst = task()
+    write_tree(root, dict(inst.files))
+    assert apply_patch(root, inst.patch) in ("git apply", "patch")
+    assert b"start <= out" in read_tree(root)["intervals/core.py"]

@@ -9,6 +9,7 @@ creates are refused here afterwards (the grader reads the tree back).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from verifiers.swe.errors import PatchError
 __all__ = ["apply_patch", "read_tree", "touched_paths", "write_tree"]
 
 _TOOL_TIMEOUT_S = 30.0
+_PATH = "/usr/bin:/bin"
 
 
 def _strip(raw: str) -> str | None:
@@ -73,7 +75,9 @@ def read_tree(root: Path) -> dict[str, bytes]:
 
 
 def _run(argv: list[str], cwd: Path, patch: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    # The ceiling stops git from adopting an enclosing repository (a TMPDIR inside one).
+    env = {"PATH": _PATH, "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C",
+           "GIT_CEILING_DIRECTORIES": str(cwd.resolve().parent)}  # fmt: skip
     return subprocess.run(
         argv, cwd=cwd, input=patch, capture_output=True, text=True, env=env,
         timeout=_TOOL_TIMEOUT_S, check=False,
@@ -88,12 +92,17 @@ def apply_patch(root: Path, patch: str) -> str:
         raise PatchError("the patch contains NUL bytes")
     if not patch.endswith("\n"):
         patch += "\n"
+    if shutil.which("git", path=_PATH) is None:
+        raise RuntimeError("git is not installed: the swe verifier applies patches with it")
     try:
         first = _run(["git", "apply", "--whitespace=nowarn", "-"], root, patch)
         if first.returncode == 0:
             return "git apply"
-        check = _run(["patch", "--batch", "--dry-run", "-p1", "-f"], root, patch)
-        if check.returncode == 0:
+        if shutil.which("patch", path=_PATH) is None:
+            check = first  # no fallback tool: git's verdict stands
+        else:
+            check = _run(["patch", "--batch", "--dry-run", "-p1", "-f"], root, patch)
+        if check is not first and check.returncode == 0:
             done = _run(["patch", "--batch", "-p1", "-f", "--no-backup-if-mismatch"], root, patch)
             if done.returncode == 0:
                 return "patch"
