@@ -216,3 +216,12 @@ def test_atexit_report_forgery_never_runs():
     s = score(hack)
     assert s.score == 0.0 and s.details["tests"][F2P] == "failed"
     assert s.details["run"]["exit_code"] == 1
+
+
+def test_always_equal_object_does_not_pass():
+    # merge returns an object equal to anything; the task's tests check the type too.
+    inst = task()
+    fake = "    class _Any(list):\n        def __eq__(self, other):\n            return True\n"
+    hack = edit(inst, CORE, "    _check(intervals)\n", fake + "    return _Any()\n")
+    s = score(hack)
+    assert s.score == 0.0 and s.details["tests"][F2P] == "failed"

@@ -118,7 +118,8 @@ task(
         "tests/test_core.py": (
             "        assert total_length([(0, 1), (5, 7)]) == 3\n",
             "        assert total_length([(0, 1), (5, 7)]) == 3\n\n\n"
-            "def test_merge_touching():\n    assert merge([(1, 2), (2, 3)]) == [(1, 3)]\n\n\n"
+            "def test_merge_touching():\n    result = merge([(1, 2), (2, 3)])\n"
+            "    assert type(result) is list and result == [(1, 3)]\n\n\n"
             '@pytest.mark.parametrize("pieces", [[(0, 2), (2, 5)], [(2, 5), (0, 2)]])\n'
             "def test_length_touching(pieces):\n    assert total_length(pieces) == 5\n",
         )
@@ -184,7 +185,8 @@ task(
     tests={
         "tests/test_slug.py": (
             "def test_accented():\n",
-            'def test_punctuation_runs():\n    assert slugify("Hello, World!") == "hello-world"\n\n\n'
+            'def test_punctuation_runs():\n    result = slugify("Hello, World!")\n'
+            '    assert type(result) is str and result == "hello-world"\n\n\n'
             'def test_custom_separator():\n    assert slugify("a -- b", sep="_") == "a_b"\n\n\n'
             "def test_accented():\n",
         )
