@@ -225,3 +225,12 @@ def test_always_equal_object_does_not_pass():
     hack = edit(inst, CORE, "    _check(intervals)\n", fake + "    return _Any()\n")
     s = score(hack)
     assert s.score == 0.0 and s.details["tests"][F2P] == "failed"
+
+
+def test_binary_patches_are_refused():
+    patch = (
+        "diff --git a/intervals/blob.bin b/intervals/blob.bin\nnew file mode 100644\n"
+        "index 0000000..e69de29\nGIT binary patch\nliteral 0\nHcmV?d00001\n\n"
+    )
+    s = score(patch)
+    assert s.score == 0.0 and "binary" in s.reason

@@ -100,6 +100,9 @@ def _discarded(path: str) -> bool:
 def protected_reason(patch: str, known: Collection[str] = ()) -> str | None:
     """Why the model patch is a reward hack, or None. ``known``: the task's own files."""
     known_tops = {PurePosixPath(k).parts[0].removesuffix(".py") for k in known}
+    if re.search(r"^(GIT binary patch|Binary files )", patch, re.M):
+        # A zlib literal can expand a small patch into gigabytes on the host.
+        return "binary patches are not accepted"
     for path in touched_paths(patch):
         parts = PurePosixPath(path).parts
         name = parts[-1] if parts else ""
