@@ -3,10 +3,12 @@
 Steps (host side, in a scratch directory):
 
 1. lay out the instance's ``files`` (the tree at ``base_commit``);
-2. refuse a patch that touches test machinery -- ``conftest.py``, ``sitecustomize.py``,
-   ``usercustomize.py``, ``*.pth`` or a pytest plugin module -- or whose added source
-   lines reach into the test runner (``pytest``/``_pytest``/``pluggy``/``junit``): such
-   a patch scores 0 with the reason;
+2. refuse (score 0, with the reason) a patch over ``max_patch_bytes``; one that touches
+   test machinery -- ``conftest.py``, ``sitecustomize.py``, ``usercustomize.py``,
+   ``*.pth``, a ``pytest_*.py`` plugin module, compiled files; one that adds a top-level
+   module shadowing the stdlib or the runner (``json/``, ``_pytest.py``...); a binary
+   patch; or one whose added source lines reach into the test runner
+   (``pytest``/``_pytest``/``pluggy``/``junit``) or call ``os._exit``;
 3. apply the model patch (``git apply``, else ``patch``); one that does not apply
    scores 0 with the tool's message;
 4. restore every test file -- each file ``test_patch`` touches, each file named by a
