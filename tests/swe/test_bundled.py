@@ -35,3 +35,24 @@ def test_gold_resolves_and_empty_does_not(inst):
     assert empty.score == 0.0 and empty.status == "incorrect"
     failed = {t for t, o in empty.details["tests"].items() if o != "passed"}
     assert failed == set(inst.FAIL_TO_PASS)
+
+
+def test_evaluate_summarises_like_the_swe_bench_harness():
+    from verifiers.swe import Prediction, evaluate
+
+    a, b = INSTANCES[0], INSTANCES[1]
+    preds = {
+        a.instance_id: Prediction(a.instance_id, a.patch, "gold"),
+        b.instance_id: Prediction(b.instance_id, "", "gold"),
+        "nope": Prediction("nope", a.patch, "gold"),
+    }
+    out = evaluate(INSTANCES, preds)
+    assert out["total_instances"] == len(INSTANCES)
+    assert out["resolved_ids"] == [a.instance_id] and out["resolved_instances"] == 1
+    assert out["empty_patch_ids"] == [b.instance_id]
+    assert out["submitted_instances"] == 2 and out["unknown_ids"] == ["nope"]
+    assert out["scores"][a.instance_id]["score"] == 1.0
+    # a's patch does not apply to b's tree: an error instance, as SWE-bench counts it.
+    out = evaluate(INSTANCES, {b.instance_id: Prediction(b.instance_id, a.patch)})
+    assert out["error_ids"] == [b.instance_id] and out["completed_instances"] == 0
+    assert out["scores"][b.instance_id]["score"] == 0.0

@@ -2,7 +2,8 @@
 
 :mod:`~verifiers.swe.instance` (task and prediction formats, loaders),
 :mod:`~verifiers.swe.patching` (applying untrusted diffs),
-:mod:`~verifiers.swe.grade` (the test run in the sandbox and its judging) and
+:mod:`~verifiers.swe.grade` (the test run in the sandbox and its judging),
+:mod:`~verifiers.swe.report` (a predictions file graded into SWE-bench's summary) and
 :mod:`~verifiers.swe.verifier` (the :class:`SWEVerifier`).
 """
 
@@ -17,6 +18,7 @@ from verifiers.swe.instance import (
     load_predictions,
     read_records,
 )
+from verifiers.swe.report import evaluate
 from verifiers.swe.verifier import SWEVerifier
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "SWEError",
     "SWEInstance",
     "SWEVerifier",
+    "evaluate",
     "grade",
     "load_instances",
     "load_predictions",
