@@ -10,7 +10,7 @@ import pytest
 from verifiers.swe import SWEVerifier, load_instances
 from verifiers.swe.patching import touched_paths
 
-from .helpers import TASKS
+from .helpers import TASKS, edit
 
 INSTANCES = load_instances(TASKS)
 
@@ -56,3 +56,6 @@ def test_evaluate_summarises_like_the_swe_bench_harness():
     out = evaluate(INSTANCES, {b.instance_id: Prediction(b.instance_id, a.patch)})
     assert out["error_ids"] == [b.instance_id] and out["completed_instances"] == 0
     assert out["scores"][b.instance_id]["score"] == 0.0
+    noop = edit(a, "intervals/core.py", '"""Operations', '"""Some operations')
+    out = evaluate(INSTANCES, {a.instance_id: Prediction(a.instance_id, noop)})
+    assert out["unresolved_ids"] == [a.instance_id] and out["completed_instances"] == 1
