@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -106,21 +107,42 @@ def api() -> Iterator[str]:
         _compose(project, env, "down", "-v", "--remove-orphans", timeout=120)
 
 
-def test_math_job_is_scored_end_to_end(api: str) -> None:
-    job = {"verifier": "math", "response": r"So $x = \boxed{\frac{1}{2}}$", "reference": "0.5"}
-    submitted = httpx.post(f"{api}/v1/jobs", json=job, timeout=10)
-    assert submitted.status_code == 202, submitted.text
-    job_id = submitted.json()["id"]
-    deadline = time.monotonic() + 60
+JOBS = {
+    "math": {"verifier": "math", "response": r"So $x = \boxed{\frac{1}{2}}$", "reference": "0.5"},
+    "code": {
+        "verifier": "code",
+        "response": "```python\nprint(int(input()) * 2)\n```",
+        "reference": {"tests": [{"input": "3\n", "output": "6\n"}, {"input": "5", "output": "10"}]},
+    },
+    "logic": {
+        "verifier": "logic/countdown",
+        "response": "<answer>(3 + 4) * 6</answer>",
+        "reference": {"numbers": [3, 4, 6], "target": 42, "solution": "(3+4)*6"},
+    },
+}
+
+
+def _await_job(api: str, job_id: int, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
     while True:
-        got = httpx.get(f"{api}/v1/jobs/{job_id}", timeout=10).json()
+        got: dict[str, Any] = httpx.get(f"{api}/v1/jobs/{job_id}", timeout=10).json()
         if got["state"] in ("done", "failed") or time.monotonic() > deadline:
-            break
+            return got
         time.sleep(0.5)
+
+
+@pytest.mark.parametrize("kind", sorted(JOBS))
+def test_job_is_scored_end_to_end(api: str, kind: str) -> None:
+    """math and logic go through the verify worker, code through the sandbox worker."""
+    submitted = httpx.post(f"{api}/v1/jobs", json=JOBS[kind], timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    got = _await_job(api, submitted.json()["id"])
     assert got["state"] == "done", got
-    assert got["score"]["status"] == "correct"
+    assert got["score"]["status"] == "correct", got
     assert got["score"]["score"] == 1.0
 
+
+def test_wrong_answer_is_scored_incorrect(api: str) -> None:
     wrong = httpx.post(
         f"{api}/v1/score",
         json={"verifier": "math", "response": r"\boxed{41}", "reference": "42"},
