@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,14 @@ def test_compose_file_validates_and_requires_a_password() -> None:
     assert "POSTGRES_PASSWORD" in missing.stderr
 
 
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    project: str
+
+
 @pytest.fixture(scope="module")
-def api() -> Iterator[str]:
+def stack() -> Iterator[Stack]:
     build = subprocess.run(
         ["bash", str(ROOT / "scripts/build-images.sh"), "--services"],
         cwd=ROOT,
@@ -85,9 +92,16 @@ def api() -> Iterator[str]:
     assert build.returncode == 0, build.stderr[-3000:]
     project = f"m1envtest{uuid.uuid4().hex[:8]}"
     port = _free_port()
-    env = _env(POSTGRES_PASSWORD=uuid.uuid4().hex, M1ENV_API_PORT=str(port))
+    env = _env(
+        POSTGRES_PASSWORD=uuid.uuid4().hex,
+        M1ENV_API_PORT=str(port),
+        # Fast recovery for the kill test: a dead worker's running job is re-sent after 25 s.
+        M1ENV_WORKER_TIME_LIMIT="20",
+        M1ENV_WORKER_STALE_AFTER="10",
+        M1ENV_WORKER_SWEEP_INTERVAL="2",
+    )
     try:
-        up = _compose(project, env, "up", "-d")
+        up = _compose(project, env, "up", "-d", "--scale", "worker-sandbox=2")
         assert up.returncode == 0, up.stderr[-3000:]
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -102,12 +116,12 @@ def api() -> Iterator[str]:
                 logs = _compose(project, env, "logs", "--tail=30").stdout
                 pytest.fail(f"api not healthy within 90 s:\n{logs[-4000:]}")
             time.sleep(1)
-        yield url
+        yield Stack(url, project)
     finally:
         _compose(project, env, "down", "-v", "--remove-orphans", timeout=120)
 
 
-JOBS = {
+JOBS: dict[str, dict[str, Any]] = {
     "math": {"verifier": "math", "response": r"So $x = \boxed{\frac{1}{2}}$", "reference": "0.5"},
     "code": {
         "verifier": "code",
@@ -131,6 +145,11 @@ def _await_job(api: str, job_id: int, timeout: float = 90) -> dict[str, Any]:
         time.sleep(0.5)
 
 
+@pytest.fixture
+def api(stack: Stack) -> str:
+    return stack.url
+
+
 @pytest.mark.parametrize("kind", sorted(JOBS))
 def test_job_is_scored_end_to_end(api: str, kind: str) -> None:
     """math and logic go through the verify worker, code through the sandbox worker."""
@@ -150,3 +169,29 @@ def test_wrong_answer_is_scored_incorrect(api: str) -> None:
     )
     assert wrong.status_code == 200, wrong.text
     assert wrong.json()["status"] == "incorrect"
+
+
+# 0.4 s a test, 2 tests a job: a 30-job batch keeps two workers busy for several seconds.
+SLOW = "```python\nimport time\ntime.sleep(0.4)\nprint(int(input()) * 2)\n```"
+
+
+def test_killing_a_worker_mid_batch_loses_no_job(stack: Stack) -> None:
+    """SIGKILL one of two sandbox workers while a batch of code jobs is in flight."""
+    ids = []
+    for i in range(30):
+        job = {**JOBS["code"], "idempotency_key": f"chaos-{stack.project}-{i}", "response": SLOW}
+        r = httpx.post(f"{stack.url}/v1/jobs", json=job, timeout=10)
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["id"])
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{stack.url}/v1/jobs/{ids[0]}", timeout=10).json()["state"] == "queued":
+        assert time.monotonic() < deadline, "no job started within 30 s"
+        time.sleep(0.1)
+    victim = f"{stack.project}_worker-sandbox_1"
+    killed = subprocess.run(["docker", "kill", victim], capture_output=True, text=True)
+    assert killed.returncode == 0, killed.stderr
+    last = httpx.get(f"{stack.url}/v1/jobs/{ids[-1]}", timeout=10).json()
+    assert last["state"] != "done", "the batch finished before the kill: the test proves nothing"
+    states = [_await_job(stack.url, job_id, timeout=120) for job_id in ids]
+    assert [s["state"] for s in states] == ["done"] * len(ids), states
+    assert all(s["score"]["status"] == "correct" for s in states), states
