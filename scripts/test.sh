@@ -54,5 +54,6 @@ echo "== tests (postgres)"; run_pytest -q -m postgres
 
 if [[ -e scripts/ci/setup-docker.sh ]]; then
   echo "== docker setup"; bash scripts/ci/setup-docker.sh
-  echo "== tests (docker)"; run_pytest -q -m docker
+  # The compose stack tests (-m compose) stay out of CI until they are proven stable.
+  echo "== tests (docker)"; run_pytest -q -m "docker and not compose"
 fi

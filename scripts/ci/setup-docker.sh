@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
     apt-get update -q
-    apt-get install -y -q docker.io debootstrap
+    apt-get install -y -q docker.io debootstrap docker-compose
 fi
 
 docker_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }

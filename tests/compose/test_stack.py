@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.compose]
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ["-f", str(ROOT / "docker-compose.yml"), "-f", str(ROOT / "docker-compose.ci.yml")]
