@@ -2,7 +2,7 @@
 # Install and start a Docker engine, and build the sandbox base image from Debian packages.
 # Idempotent: each step is skipped when its result is already there.
 #
-#   1. apt: docker.io (dockerd, containerd, runc) and debootstrap
+#   1. apt: docker.io (dockerd, containerd, runc), debootstrap and docker-compose
 #   2. start dockerd in the background if no daemon answers on /var/run/docker.sock
 #   3. build image m1env-sandbox-base (bookworm minbase + python3, gcc, g++) with debootstrap
 #      and `docker import` -- no registry is needed; the rootfs tarball is cached under
@@ -16,7 +16,8 @@ MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 LOG="${DOCKERD_LOG:-/var/log/m1env-dockerd.log}"
 export DEBIAN_FRONTEND=noninteractive
 
-if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1 \
+    || ! command -v docker-compose >/dev/null 2>&1; then
     apt-get update -q
     apt-get install -y -q docker.io debootstrap docker-compose
 fi
