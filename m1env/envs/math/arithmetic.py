@@ -12,12 +12,11 @@ import random
 from dataclasses import dataclass
 from typing import Self
 
-from m1env.envs.math.env import MathConfig, MathFamily
+from m1env.envs.math.env import OPERATORS, MathConfig, MathFamily, check_operators
 from m1env.sources import Problem, check_difficulty
 
 __all__ = ["FAMILY", "SPEC", "ArithmeticConfig", "build"]
 
-OPERATORS = ("+", "-", "*", "/")
 _TEX = {"+": "+", "-": "-", "*": "\\times", "/": "\\div"}
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
 
@@ -38,10 +37,7 @@ class ArithmeticConfig(MathConfig):
             raise ValueError(f"need 2 <= min_terms <= max_terms <= 12, got {self}")
         if not 1 <= self.max_digits <= 6:
             raise ValueError(f"max_digits must be in [1, 6], got {self.max_digits}")
-        ops = tuple(self.operators)
-        if not ops or any(op not in OPERATORS for op in ops) or len(set(ops)) != len(ops):
-            raise ValueError(f"operators must be distinct items of {OPERATORS}, got {ops!r}")
-        object.__setattr__(self, "operators", ops)
+        object.__setattr__(self, "operators", check_operators(self.operators))
 
     @classmethod
     def for_difficulty(cls, difficulty: int) -> Self:

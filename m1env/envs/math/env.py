@@ -32,6 +32,7 @@ from m1env.sources import Problem, ProceduralSource, check_difficulty, item_rng
 
 __all__ = [
     "BOXED_INSTRUCTION",
+    "OPERATORS",
     "MathConfig",
     "MathEnv",
     "MathFamily",
@@ -41,6 +42,16 @@ __all__ = [
 ]
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+
+OPERATORS = ("+", "-", "*", "/")
+
+
+def check_operators(operators: tuple[str, ...]) -> tuple[str, ...]:
+    """``operators`` as a tuple of distinct items of OPERATORS, or ValueError."""
+    ops = tuple(operators)
+    if not ops or any(op not in OPERATORS for op in ops) or len(set(ops)) != len(ops):
+        raise ValueError(f"operators must be distinct items of {OPERATORS}, got {ops!r}")
+    return ops
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Self
 
-from m1env.envs.math.env import MathConfig, MathFamily, tex
+from m1env.envs.math.env import OPERATORS, MathConfig, MathFamily, check_operators, tex
 from m1env.sources import Problem, check_difficulty
 
 __all__ = ["FAMILY", "SPEC", "FractionsConfig", "build"]
 
-OPERATORS = ("+", "-", "*", "/")
 _TEX = {"+": "+", "-": "-", "*": "\\times", "/": "\\div"}
 
 
@@ -39,10 +38,7 @@ class FractionsConfig(MathConfig):
             raise ValueError(f"need 2 <= min_terms <= max_terms <= 8, got {self}")
         if not 2 <= self.max_denominator <= 1000:
             raise ValueError(f"max_denominator must be in [2, 1000], got {self.max_denominator}")
-        ops = tuple(self.operators)
-        if not ops or any(op not in OPERATORS for op in ops) or len(set(ops)) != len(ops):
-            raise ValueError(f"operators must be distinct items of {OPERATORS}, got {ops!r}")
-        object.__setattr__(self, "operators", ops)
+        object.__setattr__(self, "operators", check_operators(self.operators))
 
     @classmethod
     def for_difficulty(cls, difficulty: int) -> Self:
