@@ -38,3 +38,11 @@ def test_celery_app_settings() -> None:
     assert conf.task_time_limit == 120
     assert conf.broker_transport_options["visibility_timeout"] == 900
     assert sorted(q.name for q in conf.task_queues) == sorted(QUEUES)
+
+
+@pytest.mark.parametrize(("hard", "soft"), [(300, 290), (120, 110), (10, 8), (2, 1.6)])
+def test_soft_time_limit_leaves_a_short_hard_limit_most_of_its_time(
+    hard: float, soft: float
+) -> None:
+    conf = get_app(QueueConfig(time_limit_s=hard, visibility_timeout_s=900)).conf
+    assert conf.task_soft_time_limit == pytest.approx(soft)
