@@ -66,8 +66,9 @@ def test_cpu_spin_hits_cpu_limit(any_backend: Backend, host: Host) -> None:
     res = any_backend.run(py(host, "while True: pass", limits=Limits(cpu_s=1, wall_s=10)))
     assert res.verdict == "timeout", res
     # RLIMIT_CPU is checked against tick-sampled CPU time, the cgroup counts exact run
-    # time; under load they differ by a fraction of a second.
-    assert 0.5 <= res.cpu_s < 4 and res.wall_s < 5
+    # time; under load they differ by a fraction of a second. The CPU limit, not the
+    # 10 s wall limit, ended it, however slowly a loaded host ran the second of CPU.
+    assert 0.5 <= res.cpu_s < 4 and res.wall_s < 9
     host.assert_clean()
 
 
