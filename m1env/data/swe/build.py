@@ -40,6 +40,10 @@ ORDER = (
     "graphkit",
     "tinytemplate",
     "lrucache",
+    "daterange",
+    "semverlib",
+    "argkit",
+    "csvtable",
 )
 _KEYS = {"number", "problem_statement", "hints_text", "version", "FAIL_TO_PASS", "PASS_TO_PASS"}
 _JUNK = {"__pycache__", ".pytest_cache"}
