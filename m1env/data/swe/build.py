@@ -44,6 +44,8 @@ ORDER = (
     "semverlib",
     "argkit",
     "csvtable",
+    "vecmat",
+    "wraptext",
 )
 _KEYS = {"number", "problem_statement", "hints_text", "version", "FAIL_TO_PASS", "PASS_TO_PASS"}
 _JUNK = {"__pycache__", ".pytest_cache"}
@@ -91,9 +93,9 @@ def _is_test(path: str) -> bool:
     return "tests" in parts[:-1] or parts[-1].startswith("test_")
 
 
-def load_task(name: str) -> dict[str, Any]:
+def load_task(name: str, sources: Path = SOURCES) -> dict[str, Any]:
     """One SWE-bench instance (plus ``files``) from ``sources/<name>``."""
-    src = SOURCES / name
+    src = sources / name
     try:
         meta = tomllib.loads((src / "task.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -106,7 +108,12 @@ def load_task(name: str) -> dict[str, Any]:
     if bad := [p for p in gold if _is_test(p)] + [p for p in tests if not _is_test(p)]:
         raise TaskSourceError(f"{name}: gold/ holds library files, test_patch/ tests: {bad}")
     after = files | tests
+    if not meta["FAIL_TO_PASS"]:
+        raise TaskSourceError(f"{name}: FAIL_TO_PASS is empty")
     for node in meta["FAIL_TO_PASS"] + meta["PASS_TO_PASS"]:
+        if not isinstance(node, str) or any(c.isspace() for c in node):
+            # pytest escapes such parameter ids in its report: give them ids= instead.
+            raise TaskSourceError(f"{name}: test id {node!r} is not a string without spaces")
         if node.split("::", 1)[0] not in after:
             raise TaskSourceError(f"{name}: test id {node!r} names no file of the tree")
     if dup := set(meta["FAIL_TO_PASS"]) & set(meta["PASS_TO_PASS"]):

@@ -32,7 +32,9 @@ def test_roundtrip():
     )
 
 
-@pytest.mark.parametrize("text", ["", "a,a\n1,2\n", "a,b\n1\n"])
+@pytest.mark.parametrize(
+    "text", ["", "a,a\n1,2\n", "a,b\n1\n"], ids=["empty", "duplicate-column", "short-row"]
+)
 def test_bad_input(text):
     with pytest.raises(ValueError):
         read_table(text)
