@@ -46,6 +46,7 @@ ORDER = (
     "csvtable",
     "vecmat",
     "wraptext",
+    "iniconf",
 )
 _KEYS = {"number", "problem_statement", "hints_text", "version", "FAIL_TO_PASS", "PASS_TO_PASS"}
 _JUNK = {"__pycache__", ".pytest_cache"}
