@@ -54,6 +54,8 @@ def test_at_least_ten_tasks_with_distinct_ids_and_repos():
     assert len({i.repo for i in INSTANCES}) == len(INSTANCES)
     # tests/swe's grading tests build on the first task; keep it where they expect it.
     assert INSTANCES[0].instance_id == "m1env__intervals-1"
+    readme = TASKS.with_name("README.md").read_text(encoding="utf-8")
+    assert all(f"`{i.instance_id}`" in readme for i in INSTANCES)
 
 
 @pytest.mark.parametrize("record", read_records(TASKS), ids=lambda r: r["instance_id"])
