@@ -1,12 +1,21 @@
 """Author-time script that (re)writes ``tasks.jsonl``: the bundled SWE-style tasks.
 
-``python m1env/data/swe/build.py`` turns each task below -- a small Python package at
-its buggy state, the edits that fix it (the gold patch) and the edits that add the
-tests proving the fix (the test patch) -- into one SWE-bench instance line with the
-repository tree in ``files``. Diffs are computed here with :mod:`difflib`; the
-``base_commit`` is a content hash of the tree, so the output is reproducible byte for
-byte (``--check`` verifies the committed file). Nothing imports this at run time;
-``tests/swe`` checks that every gold patch scores 1 and the empty patch 0.
+Each task lives in ``sources/<name>/`` as real files:
+
+- ``task.toml``: the SWE-bench fields written by hand (``problem_statement``,
+  ``hints_text``, ``version``, ``FAIL_TO_PASS``, ``PASS_TO_PASS``); ``repo`` is
+  ``m1env/<name>`` and ``instance_id`` is ``m1env__<name>-<number>``;
+- ``repo/``: the repository at its buggy state (``base_commit``);
+- ``gold/``: the library files as the fix leaves them (the gold ``patch``);
+- ``test_patch/``: the test files as the test patch leaves them (new or edited).
+
+``python m1env/data/swe/build.py`` diffs each overlay against ``repo/`` with
+:mod:`difflib` into git-style patches and writes one SWE-bench instance a line, plus
+``files`` (the repository tree). ``base_commit`` is a content hash of the tree, so the
+output is reproducible byte for byte; ``--check`` verifies the committed file. The
+order of :data:`ORDER` is the order of the lines. Nothing imports this at run time;
+``tests/swe/test_bundled.py`` checks that every gold patch scores 1, the empty patch 0.
+The sources are kept out of this project's pytest, ruff and mypy runs (pyproject.toml).
 """
 
 from __future__ import annotations
@@ -15,195 +24,139 @@ import difflib
 import hashlib
 import json
 import sys
-from pathlib import Path
+import tomllib
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-OUT = Path(__file__).with_name("tasks.jsonl")
-TASKS: list[dict[str, Any]] = []
+HERE = Path(__file__).resolve().parent
+SOURCES = HERE / "sources"
+OUT = HERE / "tasks.jsonl"
+
+# The order of the lines in tasks.jsonl; the first two are what tests/swe builds on.
+ORDER = (
+    "intervals",
+    "textkit",
+    "money",
+    "graphkit",
+    "tinytemplate",
+    "lrucache",
+    "daterange",
+    "semverlib",
+    "argkit",
+    "csvtable",
+    "vecmat",
+    "wraptext",
+    "iniconf",
+)
+_KEYS = {"number", "problem_statement", "hints_text", "version", "FAIL_TO_PASS", "PASS_TO_PASS"}
+_JUNK = {"__pycache__", ".pytest_cache"}
 
 
-def diff(files: dict[str, str], edits: dict[str, tuple[str, str]]) -> str:
-    """A git-style patch replacing ``old`` by ``new`` (once) in each edited file."""
-    out = []
-    for path, (old, new) in sorted(edits.items()):
-        before = files[path]
-        if before.count(old) != 1:
-            raise SystemExit(f"{path}: the edit's old text must occur exactly once")
-        after = before.replace(old, new)
-        lines = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True),
-            f"a/{path}", f"b/{path}",
-        )  # fmt: skip
-        out.append(f"diff --git a/{path} b/{path}\n" + "".join(lines))
-    return "".join(out)
+class TaskSourceError(ValueError):
+    """A task's sources are inconsistent; the message names the task and the file."""
 
 
-def task(name: str, statement: str, files: dict[str, str], gold: dict[str, tuple[str, str]],
-         tests: dict[str, tuple[str, str]], fail: list[str], passing: list[str]) -> None:  # fmt: skip
-    digest = hashlib.sha1(json.dumps(files, sort_keys=True).encode()).hexdigest()
-    TASKS.append({
-        "repo": f"m1env/{name}", "instance_id": f"m1env__{name}-1", "base_commit": digest,
-        "patch": diff(files, gold), "test_patch": diff(files, tests),
-        "problem_statement": statement, "hints_text": "", "version": "0.1",
-        "environment_setup_commit": digest,
-        "FAIL_TO_PASS": json.dumps(fail), "PASS_TO_PASS": json.dumps(passing),
-        "files": files,
-    })  # fmt: skip
-
-
-INTERVALS_CORE = '''"""Operations on lists of closed intervals ``(start, end)`` with ``start <= end``."""
-
-
-def _check(intervals):
-    for start, end in intervals:
-        if start > end:
-            raise ValueError(f"bad interval ({start}, {end})")
-
-
-def merge(intervals):
-    """Merge overlapping or touching intervals; the result is sorted."""
-    _check(intervals)
-    out = []
-    for start, end in sorted(intervals):
-        if out and start < out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
+def read_tree(root: Path) -> dict[str, str]:
+    """``{posix path: text}`` of every file under ``root`` (caches skipped), sorted."""
+    if not root.is_dir():
+        return {}
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_dir() or _JUNK & set(rel.parts) or path.suffix == ".pyc":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if not text.endswith("\n"):
+            # difflib writes no "\ No newline at end of file" marker: git apply would choke.
+            raise TaskSourceError(f"{path}: a source file must end with a newline")
+        out[rel.as_posix()] = text
     return out
 
 
-def total_length(intervals):
-    """The length covered by the union of the intervals."""
-    return sum(end - start for start, end in merge(intervals))
-'''
-
-INTERVALS_TESTS = """import pytest
-
-from intervals import merge, total_length
-
-
-def test_merge_overlapping():
-    assert merge([(5, 8), (1, 3), (2, 4)]) == [(1, 4), (5, 8)]
-
-
-def test_merge_empty():
-    assert merge([]) == []
+def diff(files: dict[str, str], overlay: dict[str, str]) -> str:
+    """A git-style patch turning ``files`` into ``files | overlay`` (new files included)."""
+    out = []
+    for path, after in sorted(overlay.items()):
+        before = files.get(path)
+        if before == after:
+            raise TaskSourceError(f"{path}: the overlay copy does not change the file")
+        lines = difflib.unified_diff(
+            (before or "").splitlines(keepends=True), after.splitlines(keepends=True),
+            f"a/{path}" if before is not None else "/dev/null", f"b/{path}",
+        )  # fmt: skip
+        mode = "" if before is not None else "new file mode 100644\n"
+        out.append(f"diff --git a/{path} b/{path}\n{mode}" + "".join(lines))
+    return "".join(out)
 
 
-def test_bad_interval():
-    with pytest.raises(ValueError):
-        merge([(3, 1)])
+def _is_test(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return "tests" in parts[:-1] or parts[-1].startswith("test_")
 
 
-class TestLength:
-    def test_disjoint(self):
-        assert total_length([(0, 1), (5, 7)]) == 3
-"""
-
-T = "tests/test_core.py::"
-task(
-    "intervals",
-    "merge() does not merge touching intervals\n\n`merge([(1, 2), (2, 3)])` returns "
-    "`[(1, 2), (2, 3)]`, but the docstring says overlapping *or touching* intervals are "
-    "merged, so it should return `[(1, 3)]`.\n",
-    {
-        "intervals/__init__.py": '"""Closed integer intervals: merging and measuring."""\n\n'
-        "from intervals.core import merge, total_length\n\n"
-        '__all__ = ["merge", "total_length"]\n',
-        "intervals/core.py": INTERVALS_CORE,
-        "tests/test_core.py": INTERVALS_TESTS,
-    },
-    gold={"intervals/core.py": ("start < out[-1][1]", "start <= out[-1][1]")},
-    tests={
-        "tests/test_core.py": (
-            "        assert total_length([(0, 1), (5, 7)]) == 3\n",
-            "        assert total_length([(0, 1), (5, 7)]) == 3\n\n\n"
-            "def test_merge_touching():\n    result = merge([(1, 2), (2, 3)])\n"
-            "    assert type(result) is list and result == [(1, 3)]\n\n\n"
-            '@pytest.mark.parametrize("pieces", [[(0, 2), (2, 5)], [(2, 5), (0, 2)]])\n'
-            "def test_length_touching(pieces):\n    assert total_length(pieces) == 5\n",
-        )
-    },
-    fail=[T + "test_merge_touching"],
-    passing=[
-        T + n
-        for n in (
-            "test_merge_overlapping",
-            "test_merge_empty",
-            "test_bad_interval",
-            "TestLength::test_disjoint",
-            "test_length_touching[pieces0]",
-            "test_length_touching[pieces1]",
-        )
-    ],
-)
-
-SLUG = '''"""URL slugs: lower-case words joined by a separator."""
-
-import re
-
-from textkit.normalize import strip_accents
+def load_task(name: str, sources: Path = SOURCES) -> dict[str, Any]:
+    """One SWE-bench instance (plus ``files``) from ``sources/<name>``."""
+    src = sources / name
+    try:
+        meta = tomllib.loads((src / "task.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TaskSourceError(f"{name}: cannot read task.toml: {exc}") from None
+    if set(meta) != _KEYS:
+        raise TaskSourceError(f"{name}/task.toml: keys must be {sorted(_KEYS)}, got {sorted(meta)}")
+    files, gold, tests = (read_tree(src / d) for d in ("repo", "gold", "test_patch"))
+    if not files or not gold or not tests:
+        raise TaskSourceError(f"{name}: repo/, gold/ and test_patch/ must all hold files")
+    if bad := [p for p in gold if _is_test(p)] + [p for p in tests if not _is_test(p)]:
+        raise TaskSourceError(f"{name}: gold/ holds library files, test_patch/ tests: {bad}")
+    after = files | tests
+    if not meta["FAIL_TO_PASS"]:
+        raise TaskSourceError(f"{name}: FAIL_TO_PASS is empty")
+    for node in meta["FAIL_TO_PASS"] + meta["PASS_TO_PASS"]:
+        if not isinstance(node, str) or any(c.isspace() for c in node):
+            # pytest escapes such parameter ids in its report: give them ids= instead.
+            raise TaskSourceError(f"{name}: test id {node!r} is not a string without spaces")
+        if node.split("::", 1)[0] not in after:
+            raise TaskSourceError(f"{name}: test id {node!r} names no file of the tree")
+    if dup := set(meta["FAIL_TO_PASS"]) & set(meta["PASS_TO_PASS"]):
+        raise TaskSourceError(f"{name}: tests in both FAIL_TO_PASS and PASS_TO_PASS: {dup}")
+    digest = hashlib.sha1(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return {
+        "repo": f"m1env/{name}", "instance_id": f"m1env__{name}-{meta['number']}",
+        "base_commit": digest, "patch": diff(files, gold), "test_patch": diff(files, tests),
+        "problem_statement": meta["problem_statement"], "hints_text": meta["hints_text"],
+        "version": meta["version"], "environment_setup_commit": digest,
+        "FAIL_TO_PASS": json.dumps(meta["FAIL_TO_PASS"]),
+        "PASS_TO_PASS": json.dumps(meta["PASS_TO_PASS"]),
+        "files": files,
+    }  # fmt: skip
 
 
-def slugify(text, sep="-"):
-    """``"Hello, World!"`` -> ``"hello-world"``; runs of other characters become one sep."""
-    text = strip_accents(text).lower()
-    text = re.sub(r"[^a-z0-9]", sep, text)
-    return text.strip(sep)
-'''
-
-NORMALIZE = '''"""Unicode helpers."""
-
-import unicodedata
+def render() -> str:
+    """The whole tasks.jsonl text."""
+    present = sorted(p.name for p in SOURCES.iterdir() if p.is_dir() and p.name not in _JUNK)
+    if sorted(ORDER) != present:
+        raise TaskSourceError(f"ORDER {sorted(ORDER)} and sources/ {present} differ")
+    return "".join(json.dumps(load_task(name), sort_keys=True) + "\n" for name in ORDER)
 
 
-def strip_accents(text):
-    """``"café"`` -> ``"cafe"``: drop combining marks after NFKD decomposition."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-'''
-
-S = "tests/test_slug.py::"
-task(
-    "textkit",
-    'slugify leaves repeated separators\n\n`slugify("Hello, World!")` gives '
-    "`hello--world` instead of `hello-world`: each punctuation character becomes its own "
-    "separator. The docstring promises that a run of other characters becomes one.\n",
-    {
-        "textkit/__init__.py": '"""Small text utilities."""\n\n'
-        "from textkit.normalize import strip_accents\nfrom textkit.slug import slugify\n\n"
-        '__all__ = ["slugify", "strip_accents"]\n',
-        "textkit/slug.py": SLUG,
-        "textkit/normalize.py": NORMALIZE,
-        "tests/test_normalize.py": "from textkit import strip_accents\n\n\n"
-        'def test_accents():\n    assert strip_accents("café crème") == "cafe creme"\n',
-        "tests/test_slug.py": "from textkit import slugify\n\n\n"
-        'def test_single_word():\n    assert slugify("Python") == "python"\n\n\n'
-        'def test_accented():\n    assert slugify("Crème") == "creme"\n',
-    },
-    gold={"textkit/slug.py": ('r"[^a-z0-9]"', 'r"[^a-z0-9]+"')},
-    tests={
-        "tests/test_slug.py": (
-            "def test_accented():\n",
-            'def test_punctuation_runs():\n    result = slugify("Hello, World!")\n'
-            '    assert type(result) is str and result == "hello-world"\n\n\n'
-            'def test_custom_separator():\n    assert slugify("a -- b", sep="_") == "a_b"\n\n\n'
-            "def test_accented():\n",
-        )
-    },
-    fail=[S + "test_punctuation_runs", S + "test_custom_separator"],
-    passing=[S + "test_single_word", S + "test_accented", "tests/test_normalize.py::test_accents"],
-)
-
-
-def main() -> None:
-    text = "".join(json.dumps(t, sort_keys=True) + "\n" for t in TASKS)
-    if "--check" in sys.argv[1:]:
+def main(argv: list[str]) -> int:
+    unknown = set(argv) - {"--check"}
+    if unknown:
+        print(f"usage: build.py [--check]; unknown {sorted(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        text = render()
+    except TaskSourceError as exc:
+        print(f"build.py: {exc}", file=sys.stderr)
+        return 1
+    if "--check" in argv:
         if OUT.read_text(encoding="utf-8") != text:
-            raise SystemExit(f"{OUT} is stale: run python {__file__}")
-        return
+            print(f"{OUT} is stale: run python {__file__}", file=sys.stderr)
+            return 1
+        return 0
     OUT.write_text(text, encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,17 @@
+import pytest
+
+from wraptext import center, justify
+
+
+def test_center():
+    assert center("ab", 7) == "  ab   "
+
+
+def test_justify():
+    assert justify("a bb ccc", 13) == "a    bb   ccc"
+    assert justify("lonely", 8) == "lonely  "
+
+
+def test_too_long():
+    with pytest.raises(ValueError):
+        center("abcdef", 3)
