@@ -140,8 +140,10 @@ def _ping(args: argparse.Namespace) -> int:
     # The same expansion the worker applies to its own --hostname (%h, %n, no "@").
     node = host_format(default_nodename(args.hostname))
     try:
-        replies = get_app(config).control.ping(destination=[node], timeout=args.ping_timeout)
-    except Exception as exc:  # noqa: BLE001  (the broker is down: unhealthy, say why)
+        replies = get_app(config).control.ping(
+            destination=[node], timeout=args.ping_timeout, limit=1
+        )
+    except Exception as exc:  # the broker is down or unreachable: unhealthy, say why
         print(f"m1env worker: {node}: broker unreachable: {exc}", file=sys.stderr)
         return 1
     if any(node in reply for reply in replies):

@@ -40,8 +40,19 @@ def wait_all(store: EpisodeStore, ids: list[int], timeout: float = 60) -> None:
 
 def ping(broker_url: str, hostname: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "m1env.cli", "worker", "--ping", "--ping-timeout", "2"]
-        + ["--broker-url", broker_url, "--hostname", hostname],
+        [
+            sys.executable,
+            "-m",
+            "m1env.cli",
+            "worker",
+            "--ping",
+            "--ping-timeout",
+            "2",
+            "--broker-url",
+            broker_url,
+            "--hostname",
+            hostname,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
