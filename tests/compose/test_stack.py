@@ -300,7 +300,7 @@ leaks = [k for k in os.environ if k.startswith(("M1ENV_", "POSTGRES"))]
 # The worker's processes (and their environment, which holds the database password).
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
-        if b"m1env" in open(f"/proc/{pid}/cmdline", "rb").read():
+        if b"/opt/m1env" in open(f"/proc/{pid}/cmdline", "rb").read():
             leaks.append(f"/proc/{pid}")
     except OSError:
         pass
@@ -354,8 +354,9 @@ SLOW = {
 
 
 def _running_sandbox(container: str) -> bool:
-    top = _docker("top", container, "-eo", "args")
-    return top.returncode == 0 and any(line.startswith("bwrap") for line in top.stdout.splitlines())
+    top = _docker("top", container, "-eo", "pid,args")  # docker top needs the pid column
+    argv0 = [line.split()[1] for line in top.stdout.splitlines()[1:] if len(line.split()) > 1]
+    return top.returncode == 0 and any(os.path.basename(a) == "bwrap" for a in argv0)
 
 
 def _restarts(container: str) -> int:
