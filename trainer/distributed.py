@@ -28,6 +28,7 @@ __all__ = [
     "all_reduce_grads",
     "broadcast_params",
     "global_sum",
+    "global_sums",
     "init_from_env",
     "rank_world",
 ]
@@ -67,7 +68,19 @@ def all_reduce_grads(model: torch.nn.Module, world: int) -> None:
         p.grad.div_(world)
 
 
-def global_sum(value: float, device: torch.device | str = "cpu") -> float:
-    t = torch.tensor([float(value)], dtype=torch.float64, device=device)
+def _device() -> torch.device:
+    # NCCL reduces only CUDA tensors; gloo only CPU ones
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def global_sums(values: list[float]) -> list[float]:
+    """Element-wise sums over ranks, in one all-reduce."""
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=_device())
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return float(t.item())
+    return [float(v) for v in t.tolist()]
+
+
+def global_sum(value: float) -> float:
+    return global_sums([value])[0]
