@@ -39,11 +39,13 @@ def _sft(args: argparse.Namespace) -> None:
     from trainer.sft import train_sft
 
     preset = get_preset(args.preset).with_seed(args.seed)
-    torch.manual_seed(preset.sft.seed)
-    model = HybridMoEForCausalLM(preset.policy)
+    sft = replace(preset.sft, steps=args.steps or preset.sft.steps)
+    torch.manual_seed(sft.seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = HybridMoEForCausalLM(preset.policy).to(device)
     t0 = time.perf_counter()
-    train_sft(model, ByteTokenizer(preset.policy.vocab_size), preset.sft)
-    save_pretrained(model, Path(args.out) / "sft", ByteTokenizer(preset.policy.vocab_size))
+    train_sft(model, ByteTokenizer(preset.policy.vocab_size), sft)
+    save_pretrained(model.cpu(), Path(args.out) / "sft", ByteTokenizer(preset.policy.vocab_size))
     print(json.dumps({"sft_s": round(time.perf_counter() - t0, 1)}), flush=True)
 
 
@@ -119,9 +121,7 @@ def _compare(args: argparse.Namespace) -> None:
             report[f"mean_abs_diff_{key}"] = sum(diffs) / len(diffs)
     same = [x["reward"] == y["reward"] for x, y in zip(ra[:n], rb[:n], strict=True)]
     report["steps_with_identical_reward"] = sum(same)
-    report["first_step_reward_differs"] = next(
-        (i + 1 for i, s in enumerate(same) if not s), None
-    )
+    report["first_step_reward_differs"] = next((i + 1 for i, s in enumerate(same) if not s), None)
     for run, name in ((a, "a"), (b, "b")):
         final = run / "final.json"
         if final.is_file():
@@ -151,9 +151,9 @@ def main() -> None:
         p.add_argument("--preset", default="tiny-mix")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--out", required=True)
+        p.add_argument("--steps", type=int, default=0, help="0: the preset's")
         if name == "rl":
             p.add_argument("--init", required=True)
-            p.add_argument("--steps", type=int, default=0, help="0: the preset's")
     c = sub.add_parser("compare")
     c.add_argument("runs", nargs=2)
     c.add_argument("--out", default=None, help="write the report here (and a .png beside it)")

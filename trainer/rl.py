@@ -223,7 +223,7 @@ def train_rl(
             "gen_rounds": cstats.rounds,
         }
         if world > 1:
-            for key in ("reward", "accuracy"):
+            for key in ("reward", "accuracy", "length_mean", "truncated_length"):
                 record[key] = global_sum(record[key]) / world
             for key in ("groups_kept", "groups_dropped", "errors"):
                 record[key] = int(global_sum(record[key]))
