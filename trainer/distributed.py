@@ -15,6 +15,15 @@ ranks' ``B·T`` (each rank pads to its own longest completion).
 
 A rank whose groups were all dropped by dynamic sampling still joins every all-reduce with
 zero gradients, so no rank waits forever.
+
+Sampling: by default each rank draws its own tasks and samples (seeds include the rank), so
+N ranks match one process in distribution. ``RLConfig.shard_invariant`` makes them match
+sample for sample (tasks and seeds per global group, one global minibatch order); then two
+things still separate the runs, both measured (tests/trainer/test_distributed.py, the 2-GPU
+run in docs/benchmarks.md): the MoE load-balancing loss is a statistic of the batch each
+forward sees, so it is computed per shard (as Megatron does per micro-batch); and float
+reduction order differs, which M1's AdamW ``eps=1e-15`` amplifies in gradient entries near
+zero into full-size steps, until sampled tokens eventually differ.
 """
 
 from __future__ import annotations
