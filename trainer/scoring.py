@@ -76,7 +76,7 @@ class QueueScorer:
         )
         if not self.config.database_url:
             raise ConfigError(
-                "queue scoring needs the jobs database: pass database_url or set "
+                "queue scoring needs the jobs database: pass --database-url (database_url) or set "
                 "M1ENV_DATABASE_URL (the same one the workers use)"
             )
         if not timeout_s > 0 or not poll_s > 0:
