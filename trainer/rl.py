@@ -249,7 +249,7 @@ def train_rl(
             # of global minibatch c that it holds (so the ranks' shards of c may differ in size)
             n_order = len(rollouts) * world if config.shard_invariant else len(rollouts)
             first = rank * len(rollouts) if config.shard_invariant else 0
-            gmb = n_order // config.minibatches
+            gmb = n_order // config.minibatches if config.shard_invariant else mb_size
             for _ in range(config.update_rounds):
                 order = torch.randperm(n_order, generator=gen).tolist()
                 for c in range(config.minibatches):
