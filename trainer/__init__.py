@@ -2,10 +2,12 @@
 
 Modules, in the order data flows through them:
 
-* :mod:`trainer.tasks` — ``trainer/Add-v0``, the tiny procedural task of the CPU preset;
+* :mod:`trainer.tasks` — ``trainer/Add-v0`` and ``trainer/Sat-v0`` (tiny 2-SAT), the
+  procedural tasks of the CPU presets;
 * :mod:`trainer.config` — typed, validated dataclasses (SFT, RL, evaluation, optimiser);
 * :mod:`trainer.rollout` — weighted task mixture, rollout engines (in-process policy or an
   OpenAI-compatible server), verifier scoring, dynamic sampling;
+* :mod:`trainer.scoring` — scoring in-process or through m1env's Celery queue;
 * :mod:`trainer.advantages` — group-normalised advantages (GRPO, Dr. GRPO);
 * :mod:`trainer.losses` — CISPO, CISPO with token mask, GRPO, DAPO, Dr. GRPO;
 * :mod:`trainer.logprobs` — trainer-side log-probs, entropy and the MoE auxiliary loss;

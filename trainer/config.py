@@ -175,10 +175,21 @@ class RLConfig(_Base):
     checkpoint_every: int = 0  # 0: only at the end
     eval_every: int = 0  # 0: no periodic held-out evaluation
     eval_n: int = 100
+    scoring: str = "local"  # or "queue": through m1env's Celery queue (trainer.scoring)
+    # Tasks and sampling seeds from each group's *global* index, one generation call per
+    # group, and one global minibatch order: N data-parallel ranks then sample and update
+    # exactly as one process does (to check DDP against one device; needs no dynamic sampling)
+    shard_invariant: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "envs", tuple(self.envs))
         _check_envs(self.envs, "RLConfig")
+        if self.scoring not in ("local", "queue"):
+            raise ConfigError(f"scoring must be 'local' or 'queue', got {self.scoring!r}")
+        if self.shard_invariant and self.dynamic_sampling:
+            raise ConfigError(
+                "shard_invariant needs dynamic_sampling=False (refills depend on the shard)"
+            )
         if self.loss not in LOSSES:
             raise ConfigError(f"unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}")
         if self.advantage not in ADVANTAGES:

@@ -15,6 +15,15 @@ ranks' ``B·T`` (each rank pads to its own longest completion).
 
 A rank whose groups were all dropped by dynamic sampling still joins every all-reduce with
 zero gradients, so no rank waits forever.
+
+Sampling: by default each rank draws its own tasks and samples (seeds include the rank), so
+N ranks match one process in distribution. ``RLConfig.shard_invariant`` makes them match
+sample for sample (tasks and seeds per global group, one global minibatch order); then two
+things still separate the runs, both measured (tests/trainer/test_distributed.py, the 2-GPU
+run in docs/benchmarks.md): the MoE load-balancing loss is a statistic of the batch each
+forward sees, so it is computed per shard (as Megatron does per micro-batch); and float
+reduction order differs, which M1's AdamW ``eps=1e-15`` amplifies in gradient entries near
+zero into full-size steps, until sampled tokens eventually differ.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ __all__ = [
     "all_reduce_grads",
     "broadcast_params",
     "global_sum",
+    "global_sums",
     "init_from_env",
     "rank_world",
 ]
@@ -67,7 +77,19 @@ def all_reduce_grads(model: torch.nn.Module, world: int) -> None:
         p.grad.div_(world)
 
 
-def global_sum(value: float, device: torch.device | str = "cpu") -> float:
-    t = torch.tensor([float(value)], dtype=torch.float64, device=device)
+def _device() -> torch.device:
+    # NCCL reduces only CUDA tensors; gloo only CPU ones
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def global_sums(values: list[float]) -> list[float]:
+    """Element-wise sums over ranks, in one all-reduce."""
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=_device())
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return float(t.item())
+    return [float(v) for v in t.tolist()]
+
+
+def global_sum(value: float) -> float:
+    return global_sums([value])[0]

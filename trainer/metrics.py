@@ -1,6 +1,10 @@
 """Metrics: one JSON object per line, appended and flushed per step; PNG plots at the end.
 
 matplotlib is optional: :func:`plot_curves` returns None (and says why) when it is missing.
+TensorBoard is optional too (the ``tensorboard`` extra): :class:`TensorBoardWriter` writes
+every numeric field of a record as a scalar ``<phase>/<field>`` at the record's ``step``
+through ``torch.utils.tensorboard``, and raises :class:`~trainer.errors.ConfigError` naming
+the extra when the ``tensorboard`` package is missing.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["MetricsWriter", "plot_curves", "read_metrics"]
+from trainer.errors import ConfigError
+
+__all__ = ["MetricsWriter", "TensorBoardWriter", "plot_curves", "read_metrics"]
 
 
 def _clean(value: Any) -> Any:
@@ -42,6 +48,43 @@ class MetricsWriter:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+class TensorBoardWriter:
+    """Numeric fields of each record as TensorBoard scalars; see the module docstring.
+
+    Records without a ``step`` (evaluations) are written at the number of records seen
+    so far for their phase; the held-out tables' ``stage`` goes into the tag.
+    """
+
+    def __init__(self, logdir: str | Path) -> None:
+        try:
+            import tensorboard  # noqa: F401  (torch.utils.tensorboard needs it)
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as exc:
+            raise ConfigError(
+                "--tensorboard needs the tensorboard package: pip install 'm1env[tensorboard]'"
+            ) from exc
+        self.logdir = Path(logdir)
+        self._writer = SummaryWriter(log_dir=str(self.logdir))
+        self._counts: dict[str, int] = {}
+
+    def write(self, record: dict[str, Any]) -> None:
+        phase = str(record.get("phase", "train"))
+        if "stage" in record:  # evaluation rows: eval/<stage>/<env>/accuracy
+            phase = f"{phase}/{record['stage']}/{record.get('env', '')}".rstrip("/")
+        self._counts[phase] = self._counts.get(phase, 0) + 1
+        step = record.get("step")
+        step = step if isinstance(step, int) and not isinstance(step, bool) else self._counts[phase]
+        for key, value in record.items():
+            if key == "step" or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if math.isfinite(value):
+                self._writer.add_scalar(f"{phase}/{key}", value, global_step=step)
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
@@ -82,7 +125,7 @@ def plot_curves(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7, framealpha=0.7)
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,11 @@
 """Named presets: a policy size plus SFT, RL and evaluation settings that fit together.
 
-``tiny-add`` (the default, what ``m1env train`` runs): a 0.27 M-parameter hybrid policy (one
+``tiny-mix`` (the default, what ``m1env train`` runs): the same tiny policy on a weighted
+mixture of multi-digit addition (``trainer/Add-v0``, operands below 20) and a logic family,
+tiny 2-SAT formulas (``trainer/Sat-v0`` difficulty 2: 4 variables, 4 clauses, any satisfying
+assignment scores 1); held-out formulas and sums are evaluated per task before and after.
+
+``tiny-add``: a 0.27 M-parameter hybrid policy (one
 lightning-attention layer, one softmax layer, 4 experts, top-2) learns ``a+b=`` for operands
 below 20 (``trainer/Add-v0`` difficulty 2; a fifth of the 400 pairs is held out). SFT is deliberately short, so the warm-started
 policy *sometimes* succeeds — the regime M1 starts RL from — then CISPO lifts held-out accuracy.
@@ -14,9 +19,9 @@ from dataclasses import dataclass, replace
 from policy import PolicyConfig
 from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from trainer.errors import ConfigError
-from trainer.tasks import ADD_ENV_ID, register_tasks
+from trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
 
-__all__ = ["PRESETS", "Preset", "get_preset"]
+__all__ = ["DEFAULT_PRESET", "PRESETS", "Preset", "get_preset"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,8 @@ class Preset:
         )
 
 
-def _tiny_add() -> Preset:
-    register_tasks()
-    train = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "train"}),)
-    held_out = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "eval"}),)
-    policy = PolicyConfig(
+def _tiny_policy() -> PolicyConfig:
+    return PolicyConfig(
         hidden_size=64,
         num_layers=2,
         num_heads=2,
@@ -53,6 +55,13 @@ def _tiny_add() -> Preset:
         softmax_every=2,
         block_size=64,
     )
+
+
+def _tiny_add() -> Preset:
+    register_tasks()
+    train = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "train"}),)
+    held_out = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "eval"}),)
+    policy = _tiny_policy()
     return Preset(
         name="tiny-add",
         description="a+b= with operands below 20, tiny hybrid policy: SFT warm start then CISPO",
@@ -80,11 +89,46 @@ def _tiny_add() -> Preset:
     )
 
 
-_FACTORIES = {"tiny-add": _tiny_add}
+def _tiny_mix() -> Preset:
+    register_tasks()
+
+    def mixture(split: str, add_weight: float, sat_weight: float) -> tuple[EnvWeight, ...]:
+        return (
+            EnvWeight(ADD_ENV_ID, add_weight, difficulty=2, kwargs={"split": split}),
+            EnvWeight(SAT_ENV_ID, sat_weight, difficulty=2, kwargs={"split": split}),
+        )
+
+    return Preset(
+        name="tiny-mix",
+        description="a+b= (operands < 20) and 4-variable 2-SAT, tiny hybrid policy: SFT then CISPO",
+        policy=_tiny_policy(),
+        sft=SFTConfig(
+            envs=mixture("train", 1.0, 1.0), steps=300, batch_size=64, optim=OptimConfig(lr=3e-3)
+        ),
+        rl=RLConfig(
+            envs=mixture("train", 1.0, 1.0),
+            loss="cispo",
+            steps=150,
+            prompts_per_step=16,
+            group_size=8,
+            update_rounds=2,
+            minibatches=2,
+            length_stages=((0, 32), (50, 40)),
+            optim=OptimConfig(lr=1e-4, schedule="cosine", min_lr_ratio=0.1),
+            eval_every=10,
+            eval_n=50,
+        ),
+        eval=EvalConfig(envs=mixture("eval", 1.0, 1.0), n=200, max_new_tokens=40),
+        threads=1,
+    )
+
+
+_FACTORIES = {"tiny-mix": _tiny_mix, "tiny-add": _tiny_add}
 PRESETS = tuple(_FACTORIES)
+DEFAULT_PRESET = "tiny-mix"
 
 
-def get_preset(name: str = "tiny-add") -> Preset:
+def get_preset(name: str = DEFAULT_PRESET) -> Preset:
     try:
         return _FACTORIES[name]()
     except KeyError:

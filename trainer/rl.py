@@ -37,11 +37,18 @@ from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
 from trainer.advantages import get_advantage_fn
 from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import RLConfig
-from trainer.distributed import all_reduce_grads, broadcast_params, global_sum, rank_world
+from trainer.distributed import (
+    all_reduce_grads,
+    broadcast_params,
+    global_sum,
+    global_sums,
+    rank_world,
+)
 from trainer.errors import ConfigError
 from trainer.logprobs import token_logprobs
 from trainer.losses import NORMALISERS, get_loss
 from trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
+from trainer.scoring import Scorer, make_scorer
 from trainer.sft import make_optimizer
 
 __all__ = ["pad", "precision_correlation", "train_rl"]
@@ -115,19 +122,28 @@ def train_rl(
     run_dir: str | Path | None = None,
     engine: Engine | None = None,
     log: Callable[[dict[str, Any]], None] = lambda record: None,
-    evaluate: Callable[[HybridMoEForCausalLM], float] | None = None,
+    evaluate: Callable[[HybridMoEForCausalLM], float | dict[str, float]] | None = None,
     store: Any = None,
     run_id: str = "rl",
+    scorer: Scorer | None = None,
 ) -> list[dict[str, Any]]:
     """Train ``model`` in place with ``config``; returns one record per step.
 
     ``store`` (an :class:`m1env.store.EpisodeStore`, optional) receives every scored rollout
     as an episode (``group_id`` = step/group) and every numeric diagnostic as a monitor
-    reading (``window`` = step), under ``run_id``.
+    reading (``window`` = step), under ``run_id``. ``scorer`` defaults to what
+    ``config.scoring`` names (:mod:`trainer.scoring`; the queue's URLs then come from
+    ``M1ENV_DATABASE_URL`` / ``M1ENV_BROKER_URL``).
+
+    Under data parallelism the logged ``loss`` and ``entropy`` are global (over every rank's
+    tokens), ``reward``/``accuracy`` the mean over ranks; the loss's own statistics
+    (clip fraction, ratio max, ...) are rank 0's.
     """
     loss_fn, adv_fn = get_loss(config.loss), get_advantage_fn(config.advantage)
     loss_kw = config.loss_kwargs()
     engine = engine or LocalEngine(model, tokenizer)
+    scorer = scorer or make_scorer(config.scoring)
+    dev = model.device
     opt = make_optimizer(model, config.optim)
     start = 0
     ckpt_root = Path(run_dir) / "checkpoints" if run_dir is not None else None
@@ -162,12 +178,13 @@ def train_rl(
         # one process keeps the historical seeds; ranks get their own streams
         sampler.rng.seed(f"{config.seed}:{step}" if world == 1 else f"{config.seed}:{step}:{rank}")
         window = config.max_new_tokens(step)
+        seed_rank = 0 if config.shard_invariant else rank
         gen_cfg = GenerationConfig(
             max_new_tokens=window,
             temperature=config.temperature,
             truncate_run=config.truncate_run,
             truncate_prob=config.truncate_prob,
-            seed=config.seed * 1_000_003 + step * 101 + rank * 7_919_993,
+            seed=config.seed * 1_000_003 + step * 101 + seed_rank * 7_919_993,
         )
         groups, cstats = collect_groups(
             engine,
@@ -181,6 +198,9 @@ def train_rl(
             overlong_buffer=config.overlong_buffer,
             overlong_penalty=config.overlong_penalty,
             step=step,
+            scorer=scorer,
+            group_offset=rank * local_prompts if config.shard_invariant else None,
+            task_seed=f"{config.seed}:{step}",
         )
         t_gen = time.perf_counter() - t0
         seen = cstats.all_rollouts
@@ -203,7 +223,7 @@ def train_rl(
             "gen_rounds": cstats.rounds,
         }
         if world > 1:
-            for key in ("reward", "accuracy"):
+            for key in ("reward", "accuracy", "length_mean", "truncated_length"):
                 record[key] = global_sum(record[key]) / world
             for key in ("groups_kept", "groups_dropped", "errors"):
                 record[key] = int(global_sum(record[key]))
@@ -212,10 +232,10 @@ def train_rl(
             model.train()
             if rollouts:
                 rewards = torch.tensor([g.rewards for g in groups])  # [N, G]
-                adv = adv_fn(rewards).reshape(-1)  # [N*G]
-                rollout_logp = pad([r.completion.logprobs for r in rollouts])  # [B, C]
+                adv = adv_fn(rewards).reshape(-1).to(dev)  # [N*G]
+                rollout_logp = pad([r.completion.logprobs for r in rollouts]).to(dev)  # [B, C]
                 trainer_logp = _old_logprobs(model, rollouts, mb_size, config.temperature)
-                cmask = pad([[1.0] * len(r.completion.token_ids) for r in rollouts]) > 0
+                cmask = pad([[1.0] * len(r.completion.token_ids) for r in rollouts]).to(dev) > 0
                 record["logp_corr"] = precision_correlation(rollout_logp, trainer_logp, cmask)
                 old = trainer_logp if config.old_logp_source == "trainer" else rollout_logp
             lr = config.optim.lr_at(step, config.steps)
@@ -225,10 +245,19 @@ def train_rl(
             sums: dict[str, float] = {}
             updates = 0
             gen = torch.Generator().manual_seed(config.seed * 7919 + step)
+            # shard-invariant: one permutation of the global batch; each rank takes the members
+            # of global minibatch c that it holds (so the ranks' shards of c may differ in size)
+            n_order = len(rollouts) * world if config.shard_invariant else len(rollouts)
+            first = rank * len(rollouts) if config.shard_invariant else 0
+            gmb = n_order // config.minibatches if config.shard_invariant else mb_size
             for _ in range(config.update_rounds):
-                order = torch.randperm(len(rollouts), generator=gen).tolist()
+                order = torch.randperm(n_order, generator=gen).tolist()
                 for c in range(config.minibatches):
-                    idx = order[c * mb_size : (c + 1) * mb_size]
+                    idx = [
+                        i - first
+                        for i in order[c * gmb : (c + 1) * gmb]
+                        if first <= i < first + len(rollouts)
+                    ]
                     if not idx and world == 1:
                         continue
                     opt.zero_grad(set_to_none=True)
@@ -246,18 +275,23 @@ def train_rl(
                             out.logp, old[idx, :width], adv[idx], out.mask, **loss_kw
                         )
                         total = loss + model.config.router_aux_loss_coef * out.aux_loss
-                        if world > 1:  # shard normaliser -> global normaliser
-                            local = normaliser(out.mask)
-                            total = total * (local * world / max(global_sum(local), 1.0))
-                        total.backward()
                         m = out.mask.float()
-                        st = {
-                            **st,
-                            "loss": float(loss.detach()),
-                            "entropy": float((out.entropy * m).sum() / m.sum()),
-                        }
+                        loss_v, ent_sum, n_tok = (
+                            float(loss.detach()),
+                            float((out.entropy * m).sum()),
+                            float(m.sum()),
+                        )
+                        if world > 1:  # shard normaliser -> global normaliser
+                            local = float(normaliser(out.mask))
+                            g_norm, g_loss, g_ent, g_tok = global_sums(
+                                [local, loss_v * local, ent_sum, n_tok]
+                            )
+                            total = total * (local * world / max(g_norm, 1.0))
+                            loss_v, ent_sum, n_tok = g_loss / max(g_norm, 1.0), g_ent, g_tok
+                        total.backward()
+                        st = {**st, "loss": loss_v, "entropy": ent_sum / max(n_tok, 1.0)}
                     elif world > 1:
-                        global_sum(0.0)  # join the normaliser all-reduce with nothing
+                        global_sums([0.0, 0.0, 0.0, 0.0])  # join the all-reduce with nothing
                     if world > 1:
                         all_reduce_grads(model, world)
                     norm = torch.nn.utils.clip_grad_norm_(
@@ -279,7 +313,12 @@ def train_rl(
             and config.eval_every
             and (done % config.eval_every == 0 or done == config.steps)
         ):
-            record["heldout_accuracy"] = evaluate(model)
+            got = evaluate(model)
+            if isinstance(got, dict):  # per environment, plus their "mean"
+                record["heldout_accuracy"] = got["mean"]
+                record.update({f"heldout/{k}": v for k, v in got.items() if k != "mean"})
+            else:
+                record["heldout_accuracy"] = got
         if rank != 0:  # rank 0 logs, evaluates and checkpoints; the others only train
             continue
         history.append(record)

@@ -30,6 +30,7 @@ from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, genera
 from policy.generation import encode_prompt
 from trainer.config import EnvWeight
 from trainer.errors import RolloutError
+from trainer.scoring import LocalScorer, ScoreItem, Scorer
 from verifiers import Score
 
 __all__ = [
@@ -256,11 +257,18 @@ def score_completions(
     max_new_tokens: int | None = None,
     overlong_buffer: int = 0,
     overlong_penalty: float = 1.0,
+    scorer: Scorer | None = None,
 ) -> list[Rollout]:
-    """Score each completion with its task's verifier; shape the reward if asked."""
+    """Score each completion with its task's verifier (through ``scorer``, by default in this
+    process); shape the reward if asked."""
+    items = [
+        ScoreItem(sampler.env_of(t), t, c.text) for t, c in zip(tasks, completions, strict=True)
+    ]
+    scores = (scorer or LocalScorer()).score(items)
+    if len(scores) != len(items):
+        raise RolloutError(f"the scorer returned {len(scores)} scores for {len(items)} items")
     out = []
-    for task, ids, comp in zip(tasks, prompt_ids, completions, strict=True):
-        score = sampler.env_of(task).score(comp.text, task)
+    for task, ids, comp, score in zip(tasks, prompt_ids, completions, scores, strict=True):
         reward = error_reward if score.status == "error" else float(score.score)
         if overlong_buffer and max_new_tokens is not None:
             # DAPO eq. 13: linear penalty over the last `overlong_buffer` tokens of the window
@@ -284,10 +292,42 @@ def collect_groups(
     overlong_buffer: int = 0,
     overlong_penalty: float = 1.0,
     step: int = 0,
+    scorer: Scorer | None = None,
+    group_offset: int | None = None,
+    task_seed: str = "",
 ) -> tuple[list[Group], CollectStats]:
-    """``prompts`` groups of ``group_size`` scored rollouts (fewer only if refills run out)."""
+    """``prompts`` groups of ``group_size`` scored rollouts (fewer only if refills run out).
+
+    With ``group_offset`` (shard-invariant sampling, no dynamic sampling), group ``j`` of the
+    global batch (``group_offset <= j < group_offset + prompts``) draws its task from
+    ``f"{task_seed}:g{j}"`` and its completions in a generation call of its own seeded
+    ``config.seed + 1009 * j``: the same groups whichever rank, or one process, makes them.
+    """
+    score_kw: dict[str, Any] = {
+        "error_reward": error_reward,
+        "max_new_tokens": config.max_new_tokens,
+        "overlong_buffer": overlong_buffer,
+        "overlong_penalty": overlong_penalty,
+        "scorer": scorer,
+    }
     stats = CollectStats()
-    kept: list[Group] = []
+    if group_offset is not None:
+        if dynamic_sampling:
+            raise RolloutError("shard-invariant sampling cannot refill groups (dynamic sampling)")
+        flat_tasks, comps = [], []
+        for j in range(group_offset, group_offset + prompts):
+            sampler.rng.seed(f"{task_seed}:g{j}")
+            task = sampler.sample(step)
+            gcfg = replace(config, seed=None if config.seed is None else config.seed + 1009 * j)
+            flat_tasks += [task] * group_size
+            comps += engine.complete([task.prompt] * group_size, gcfg)
+        ids = [engine.prompt_ids(t.prompt) for t in flat_tasks]
+        rollouts = score_completions(sampler, flat_tasks, ids, comps, **score_kw)
+        stats.rounds, stats.generated, stats.groups_seen = 1, len(rollouts), prompts
+        stats.all_rollouts = rollouts
+        kept = [Group(rollouts[g * group_size : (g + 1) * group_size]) for g in range(prompts)]
+        return kept, stats
+    kept = []
     seed = config.seed
     while len(kept) < prompts and stats.rounds <= (max_refills if dynamic_sampling else 0):
         need = prompts - len(kept)
@@ -296,16 +336,7 @@ def collect_groups(
         ids = [engine.prompt_ids(t.prompt) for t in flat_tasks]
         round_cfg = replace(config, seed=None if seed is None else seed + stats.rounds)
         comps = engine.complete([t.prompt for t in flat_tasks], round_cfg)
-        rollouts = score_completions(
-            sampler,
-            flat_tasks,
-            ids,
-            comps,
-            error_reward=error_reward,
-            max_new_tokens=config.max_new_tokens,
-            overlong_buffer=overlong_buffer,
-            overlong_penalty=overlong_penalty,
-        )
+        rollouts = score_completions(sampler, flat_tasks, ids, comps, **score_kw)
         stats.rounds += 1
         stats.generated += len(rollouts)
         stats.all_rollouts.extend(rollouts)

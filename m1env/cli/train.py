@@ -1,8 +1,14 @@
 """``m1env train``: the main job (SFT then CISPO on a preset), or one phase of it.
 
-* ``m1env train`` — run the default preset (``tiny-add``): SFT warm start, held-out
-  evaluation, CISPO, evaluation again; prints the table, writes metrics, checkpoints and
-  ``reward_curve.png`` under ``--out`` (default ``runs/<preset>``). Re-running resumes.
+* ``m1env train`` — run the default preset (``tiny-mix``: addition and 2-SAT): SFT warm
+  start, held-out evaluation per task, CISPO, evaluation again; prints the table, writes
+  metrics, checkpoints and ``reward_curve.png`` under ``--out`` (default ``runs/<preset>``).
+  Re-running resumes.
+
+Both the preset and ``rl`` take ``--scoring queue`` (score rollouts through m1env's Celery
+queue: ``--database-url`` / ``--broker-url`` or ``M1ENV_DATABASE_URL`` / ``M1ENV_BROKER_URL``,
+with ``m1env worker`` processes running against them) and ``--tensorboard DIR`` (scalars for
+TensorBoard; needs the ``tensorboard`` extra).
 * ``m1env train sft --env ID [--env ID:WEIGHT] --steps N --out DIR`` — SFT only, on the worked
   solutions of the environments' task generators; writes a policy checkpoint to ``DIR``.
 * ``m1env train rl --init CKPT --env ID ... --loss cispo|dapo|grpo|drgrpo|cispo-mask --out DIR``
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -49,13 +56,14 @@ def register(subparsers: Any) -> None:
         help="train the bundled policy (SFT + CISPO); no arguments: the CPU preset",
         description="SFT then CISPO on a preset (no arguments), or one phase: sft, rl.",
     )
-    p.add_argument("--preset", default="tiny-add", help="preset name (default: %(default)s)")
+    p.add_argument("--preset", default="tiny-mix", help="preset name (default: %(default)s)")
     p.add_argument("--out", default=None, help="run directory (default: runs/<preset>)")
     p.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--loss", default=None, help="override the RL loss (cispo, dapo, grpo, ...)")
     p.add_argument("--sft-steps", type=int, default=None, help="override SFT steps")
     p.add_argument("--rl-steps", type=int, default=None, help="override RL steps")
+    _scoring_options(p)
     p.set_defaults(func=_preset_command)
     sub = p.add_subparsers(dest="train_command", metavar="PHASE")
 
@@ -66,7 +74,7 @@ def register(subparsers: Any) -> None:
     sft.add_argument("--init", default=None, help="start from this checkpoint (default: fresh)")
     sft.add_argument(
         "--policy-preset",
-        default="tiny-add",
+        default="tiny-mix",
         help="fresh policy sized as this preset's (default: %(default)s); 'bundled' = 15 M",
     )
     sft.set_defaults(func=_sft_command)
@@ -86,11 +94,46 @@ def register(subparsers: Any) -> None:
     rl.add_argument("--rollout-url", default=None, help="OpenAI-compatible server for rollouts")
     rl.add_argument("--checkpoint-every", type=int, default=10)
     rl.add_argument(
+        "--device", default="auto", help="auto (a GPU when there is one), cpu, cuda, cuda:N"
+    )
+    _scoring_options(rl)
+    rl.add_argument(
         "--store",
         default=None,
         help="episode store URL (e.g. sqlite:///m1env.db): record rollouts and diagnostics",
     )
     rl.set_defaults(func=_rl_command)
+
+
+def _scoring_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scoring",
+        choices=("local", "queue"),
+        default=None,
+        help="score rollouts in this process (local, default) or through the Celery queue",
+    )
+    p.add_argument("--database-url", default=None, help="jobs database for --scoring queue")
+    p.add_argument("--broker-url", default=None, help="Redis broker for --scoring queue")
+    p.add_argument(
+        "--queue-timeout", type=float, default=300.0, help="seconds to wait for a batch's scores"
+    )
+    p.add_argument(
+        "--tensorboard", default=None, metavar="DIR", help="also write TensorBoard scalars to DIR"
+    )
+
+
+def _scorer(args: argparse.Namespace, run_id: str) -> Any:
+    """A QueueScorer for ``--scoring queue``; None: the config's default (local)."""
+    if args.scoring != "queue":
+        return None
+    from trainer.scoring import QueueScorer
+
+    return QueueScorer(
+        database_url=args.database_url,
+        broker_url=args.broker_url,
+        timeout_s=args.queue_timeout,
+        run_id=run_id,
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -122,13 +165,18 @@ def _preset_command(args: argparse.Namespace) -> int:
             preset = replace(preset, threads=args.threads)
         if args.sft_steps is not None:
             preset = replace(preset, sft=replace(preset.sft, steps=args.sft_steps))
-        if args.rl_steps is not None or args.loss is not None:
+        if args.rl_steps is not None or args.loss is not None or args.scoring is not None:
             rl = preset.rl
             rl = replace(rl, steps=args.rl_steps) if args.rl_steps is not None else rl
             rl = replace(rl, loss=args.loss) if args.loss is not None else rl
+            rl = replace(rl, scoring=args.scoring) if args.scoring is not None else rl
             preset = replace(preset, rl=rl)
         summary = run_preset(
-            preset, args.out or f"runs/{preset.name}", echo=lambda s: print(s, flush=True)
+            preset,
+            args.out or f"runs/{preset.name}",
+            echo=lambda s: print(s, flush=True),
+            scorer=_scorer(args, f"{preset.name}-{uuid.uuid4().hex[:8]}"),
+            tensorboard=args.tensorboard,
         )
     except (TrainerError, M1EnvError, PolicyError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -198,7 +246,7 @@ def _rl_command(args: argparse.Namespace) -> int:
     from trainer.config import OptimConfig, RLConfig
     from trainer.distributed import init_from_env, rank_world
     from trainer.errors import TrainerError
-    from trainer.metrics import MetricsWriter
+    from trainer.metrics import MetricsWriter, TensorBoardWriter
     from trainer.rl import train_rl
     from trainer.rollout import OpenAIEngine
 
@@ -218,17 +266,26 @@ def _rl_command(args: argparse.Namespace) -> int:
             optim=OptimConfig(lr=args.lr),
             seed=args.seed,
             checkpoint_every=args.checkpoint_every,
+            scoring=args.scoring or "local",
         )
         distributed = init_from_env()  # under torchrun: one rank per process, gloo or NCCL
         rank, _ = rank_world()
         model, tok = load_pretrained(args.init)
-        if distributed and torch.cuda.is_available():
-            model = model.to(f"cuda:{torch.cuda.current_device()}")
+        device = args.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda":  # under torchrun init_from_env chose this rank's card
+            device = f"cuda:{torch.cuda.current_device()}"
+        model = model.to(device)
         engine = OpenAIEngine(args.rollout_url) if args.rollout_url else None
         writer = MetricsWriter(f"{args.out}/metrics.jsonl" if rank == 0 else None)
+        board = TensorBoardWriter(args.tensorboard) if args.tensorboard and rank == 0 else None
+        run_id = Path(args.out).name or "rl"
 
         def log(record: dict[str, Any]) -> None:
             writer.write(record)
+            if board is not None:
+                board.write(record)
             print(json.dumps(record), flush=True)
 
         store = None
@@ -236,11 +293,20 @@ def _rl_command(args: argparse.Namespace) -> int:
             from m1env.store import EpisodeStore
 
             store = EpisodeStore(args.store)
-        run_id = Path(args.out).name or "rl"
         train_rl(
-            model, tok, cfg, run_dir=args.out, engine=engine, log=log, store=store, run_id=run_id
+            model,
+            tok,
+            cfg,
+            run_dir=args.out,
+            engine=engine,
+            log=log,
+            store=store,
+            run_id=run_id,
+            scorer=_scorer(args, f"{run_id}-{uuid.uuid4().hex[:8]}-r{rank}"),
         )
         writer.close()
+        if board is not None:
+            board.close()
         if distributed:  # rank 0 may still be writing the last checkpoint
             import torch.distributed as dist
 

@@ -5,7 +5,15 @@ import pytest
 from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from trainer.errors import ConfigError
 from trainer.rollout import EVAL_INDEX_BASE, build_env
-from trainer.tasks import ADD_ENV_ID, HELD_OUT_INDEX, add_problem, held_out, register_tasks
+from trainer.tasks import (
+    ADD_ENV_ID,
+    HELD_OUT_INDEX,
+    SAT_ENV_ID,
+    add_problem,
+    held_out,
+    register_tasks,
+    sat_problem,
+)
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
@@ -35,8 +43,49 @@ def test_add_is_a_pure_function_of_coordinates() -> None:
     assert add_problem(0, 7, 4) != add_problem(1, 7, 4)
 
 
+def test_sat_splits_are_disjoint_and_any_satisfying_assignment_scores() -> None:
+    register_tasks()
+    formulas: dict[str, set[str]] = {}
+    for split in ("train", "eval"):
+        env = build_env(EnvWeight(SAT_ENV_ID, kwargs={"split": split}))
+        formulas[split] = set()
+        for i in range(150):
+            task = env.make_task(i, 2)
+            question = task.prompt[-1]["content"]
+            formulas[split].add(question)
+            ref = task.reference
+            assert ref["variables"] == 4 and len(ref["clauses"]) == 4
+            assert len({tuple(c) for c in ref["clauses"]}) == 4  # distinct clauses
+            assert (
+                question
+                == "sat " + ",".join(" ".join(str(lit) for lit in c) for c in ref["clauses"]) + "="
+            )
+            assert env.score(env.example_response(task), task).status == "correct"
+            # brute force: every assignment the clauses allow scores 1, every other one 0
+            for bits in range(16):
+                values = [(bits >> v) & 1 for v in range(4)]
+                ok = all(any(values[abs(x) - 1] == (x > 0) for x in c) for c in ref["clauses"])
+                answer = " ".join(str(v + 1 if values[v] else -(v + 1)) for v in range(4))
+                got = env.score(f"<answer>{answer}</answer>", task)
+                assert got.status == ("correct" if ok else "incorrect"), (question, answer)
+    assert not formulas["train"] & formulas["eval"]
+    assert len(formulas["eval"]) > 100  # many distinct held-out formulas, not a handful
+
+
+def test_sat_is_a_pure_function_of_coordinates() -> None:
+    assert sat_problem(0, 7, 2) == sat_problem(0, 7, 2)
+    assert sat_problem(0, 7, 2) != sat_problem(1, 7, 2)
+    auto = build_env(EnvWeight(SAT_ENV_ID))
+    assert auto.make_task(HELD_OUT_INDEX + 3, 2).metadata["split"] == "eval"
+    assert auto.make_task(3, 2).metadata["split"] == "train"
+
+
 def test_rl_config_validates() -> None:
     envs = (EnvWeight(ADD_ENV_ID),)
+    with pytest.raises(ConfigError, match="scoring must be"):
+        RLConfig(envs=envs, scoring="carrier-pigeon")
+    with pytest.raises(ConfigError, match="shard_invariant needs dynamic_sampling=False"):
+        RLConfig(envs=envs, shard_invariant=True)
     with pytest.raises(ConfigError, match="unknown loss"):
         RLConfig(envs=envs, loss="ppo")
     with pytest.raises(ConfigError, match="group_size"):
