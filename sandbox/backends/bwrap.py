@@ -53,12 +53,14 @@ import functools
 import os
 import shutil
 import subprocess
+import time
 from typing import Any, ClassVar
 
 from .._local import LocalWorkdirs, fork_reaper, sandbox_ids, scrubbed_env, set_pdeathsig
-from .._proc import execute, kill_group, set_rlimits
+from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supervise
+from .._slots import Slot, SlotPool
 from ..backend import Backend, Step, decide_verdict
-from ..cgroups import CgroupManager, JobCgroup
+from ..cgroups import CgroupManager
 from ..contract import ExecResult
 from ..limiter import JobLimiter
 
@@ -112,6 +114,7 @@ class BwrapBackend(Backend):
         self.exe = _bwrap_path() or "bwrap"
         self.workdirs = LocalWorkdirs(workdir_base)
         self.cgroups, self.cgroup_note = CgroupManager.detect()
+        self._slots = SlotPool(self.cgroups) if self.cgroups is not None else None
         if self.cgroups is None:
             self.cgroup_note += (
                 "; falling back to RLIMIT_AS (memory) and RLIMIT_NPROC (processes, "
@@ -122,6 +125,10 @@ class BwrapBackend(Backend):
     @classmethod
     def probe(cls) -> tuple[bool, str]:
         return _probe()
+
+    def close(self) -> None:
+        if self._slots is not None:
+            self._slots.close()
 
     def info(self) -> dict[str, Any]:
         ids = self.workdirs.ids
@@ -161,75 +168,101 @@ class BwrapBackend(Backend):
                  "--remount-ro", "/", "--", *step.argv]  # fmt: skip
         return args
 
-    def execute(self, step: Step) -> ExecResult:
+    def _execute_in_slot(
+        self, slot: Slot, step: Step, argv: list[str], env: dict[str, str]
+    ) -> Outcome:
+        limits = step.limits
+        start = time.monotonic()
+        rlimits = job_rlimits(
+            cpu_s=limits.cpu_s,
+            address_space=None,
+            file_size=limits.file_size_bytes,
+            open_files=limits.open_files,
+            processes=None,
+        )
+        child = slot.spawn(argv, env=env, cwd="/", rlimits=rlimits, ids=self.workdirs.ids,
+                           with_stdin=bool(step.stdin))  # fmt: skip
+
+        def kill(_pid: int) -> None:
+            # Everything in the slot's cgroup but the spawner, which reaps what dies.
+            slot.job_killed()
+
+        return supervise(child, start=start, stdin=step.stdin, wall_s=limits.wall_s,
+                         output_bytes=limits.output_bytes, kill=kill)  # fmt: skip
+
+    def _execute_with_rlimits(self, step: Step, argv: list[str], env: dict[str, str]) -> Outcome:
+        """Without writable cgroups: rlimits only, started through ``preexec_fn``."""
         limits = step.limits
         ids = self.workdirs.ids
-        cgroup: JobCgroup | None = None
-        join_fds: list[int] = []
-        notes: list[str] = []
-        if self.cgroups is not None:
-            # +2: the two bwrap processes (monitor and namespace init) count too.
-            cgroup = self.cgroups.create(limits.memory_bytes, limits.processes + 2)
-        else:
-            notes.append(self.cgroup_note)
-        workdir = None
-        try:
-            join_fds = cgroup.join_fds() if cgroup else []
-            fallback = cgroup is None
-            # RLIMIT_NPROC counts every process of the host uid, zombies included; where
-            # PID 1 reaps orphaned bwrap inits lazily (as on this CI VM) they linger a
-            # while, so the fallback leaves generous headroom above the job's own count.
-            nproc = (limits.processes + 4) * self.limiter.max_jobs + 256 if fallback else None
+        # RLIMIT_NPROC counts every process of the host uid, zombies included; where
+        # PID 1 reaps orphaned bwrap inits lazily (as on this CI VM) they linger a
+        # while, so the fallback leaves generous headroom above the job's own count.
+        nproc = (limits.processes + 4) * self.limiter.max_jobs + 256
 
-            def preexec() -> None:
-                # The reaper splits off first: it stays in the worker's cgroups with the
-                # worker's credentials, so the fork of this (worker-sized) process is
-                # not charged to the fresh job cgroup and the job cannot touch it.
-                set_pdeathsig()
-                fork_reaper()
-                pid = str(os.getpid()).encode()
-                for fd in join_fds:
-                    os.write(fd, pid)
-                set_rlimits(
-                    cpu_s=limits.cpu_s,
-                    address_space=limits.memory_bytes if fallback else None,
-                    file_size=limits.file_size_bytes,
-                    open_files=limits.open_files,
-                    processes=nproc,
-                )
-                _drop(ids)
-                # After the uid change: changing credentials clears the death signal.
-                set_pdeathsig()
-
-            def kill(pid: int) -> None:
-                # ``pid`` is the reaper: spare it so that it reaps what dies, then exits.
-                if cgroup is not None:
-                    cgroup.kill_all(spare=pid)
-                else:
-                    kill_group(pid)
-
-            workdir = self.workdirs.create(step)
-            out = execute(
-                self._argv(step, workdir),
-                cwd="/",
-                env=scrubbed_env("/work", step.env),
-                stdin=step.stdin,
-                wall_s=limits.wall_s,
-                output_bytes=limits.output_bytes,
-                preexec_fn=preexec,
-                kill=kill,
+        def preexec() -> None:
+            # The reaper splits off first, with the worker's credentials, so the job
+            # cannot touch it.
+            set_pdeathsig()
+            fork_reaper()
+            set_rlimits(
+                cpu_s=limits.cpu_s,
+                address_space=limits.memory_bytes,
+                file_size=limits.file_size_bytes,
+                open_files=limits.open_files,
+                processes=nproc,
             )
+            _drop(ids)
+            # After the uid change: changing credentials clears the death signal.
+            set_pdeathsig()
+
+        return execute(
+            argv,
+            cwd="/",
+            env=env,
+            stdin=step.stdin,
+            wall_s=limits.wall_s,
+            output_bytes=limits.output_bytes,
+            preexec_fn=preexec,
+            kill=kill_group,  # the reaper's group: the reaper and bwrap's monitor
+        )
+
+    def execute(self, step: Step) -> ExecResult:
+        limits = step.limits
+        notes: list[str] = []
+        workdir = None
+        slot: Slot | None = None
+        pool = self._slots if self.cgroups is not None else None
+        try:
+            if pool is not None:
+                # +3: the spawner, bwrap's monitor and the namespace init count too.
+                slot, base = pool.take(limits.memory_bytes, limits.processes + 3)
+            else:
+                notes.append(self.cgroup_note)
+            workdir = self.workdirs.create(step)
+            argv = self._argv(step, workdir)
+            env = scrubbed_env("/work", step.env)
+            if slot is not None:
+                out = self._execute_in_slot(slot, step, argv, env)
+                cg = slot.cgroup
+                oom = cg.oom_kills() - base.oom_kills
+                refused = cg.pids_refused() - base.pids_refused
+                peak = cg.peak_bytes()
+                if peak is not None:
+                    # What the job added: the slot's idle spawner is not the job's.
+                    peak = max(0, peak - base.baseline_bytes)
+                cpu = cg.cpu_seconds()
+                cpu_s = cpu - base.cpu_s if cpu is not None and base.cpu_s is not None else 0.0
+                cpu_s = cpu_s or out.cpu_s
+            else:
+                out = self._execute_with_rlimits(step, argv, env)
+                oom = refused = 0
+                peak = out.maxrss_bytes
+                cpu_s = out.cpu_s
             files, collect_notes = self.workdirs.collect(workdir, step)
             notes += collect_notes
-            oom = cgroup.oom_kills() if cgroup else 0
-            peak = cgroup.peak_bytes() if cgroup else out.maxrss_bytes
-            refused = cgroup.pids_refused() if cgroup else 0
-            cpu_s = (cgroup.cpu_seconds() if cgroup else None) or out.cpu_s
         finally:
-            for fd in join_fds:
-                os.close(fd)
-            if cgroup is not None:
-                cgroup.remove()
+            if pool is not None and slot is not None:
+                pool.give_back(slot)
             if workdir is not None:
                 self.workdirs.remove(workdir)
         exit_code, sig = out.exit_code, out.signal
@@ -251,7 +284,7 @@ class BwrapBackend(Backend):
             cpu_s=cpu_s,
             oom_kills=oom,
             stderr=stderr,
-            rlimit_memory=cgroup is None,
+            rlimit_memory=slot is None,
         )
         if verdict == "ok" and sig is None and out.exit_code is None:
             verdict = "runtime_error"

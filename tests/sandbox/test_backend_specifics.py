@@ -137,30 +137,54 @@ def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
     import sandbox.backends.bwrap as bwrap_module
 
     backend = make_backend("bwrap")
-
-    def broken(**_: object) -> None:
-        raise OSError(24, "simulated failure while limiting the child")
-
-    monkeypatch.setattr(bwrap_module, "set_rlimits", broken)
+    # Through the slot spawner (cgroups) or preexec_fn (fallback): exec fails.
+    monkeypatch.setattr(backend, "exe", "/nonexistent/m1env-bwrap")
     res = backend.run(ExecRequest(command=["/bin/true"]))
     assert res.verdict == "sandbox_error"
-    assert "simulated failure" in " ".join(res.messages)
+    assert "/nonexistent/m1env-bwrap" in " ".join(res.messages), res.messages
     monkeypatch.undo()
     assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
 
-
-@pytest.mark.docker
-def test_docker_pool_stays_within_its_size_after_a_burst() -> None:
-    from sandbox.backends.docker import OWNER_LABEL, DockerBackend
-
-    backend = DockerBackend(pool_size=2)
+    # The fallback path reports a failure inside preexec_fn with its reason.
+    fallback = BwrapBackend()
+    fallback.cgroups = None
     try:
-        for _ in range(6):
-            assert backend.run(ExecRequest(language="python3", source="print(1)")).ok
-        deadline = time.monotonic() + 30
-        while any(backend._in_flight.values()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        mine = backend.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={backend.owner}"})
-        assert len(mine) <= 2
+
+        def broken(**_: object) -> None:
+            raise OSError(24, "simulated failure while limiting the child")
+
+        monkeypatch.setattr(bwrap_module, "set_rlimits", broken)
+        res = fallback.run(ExecRequest(command=["/bin/true"]))
+        assert res.verdict == "sandbox_error"
+        assert "simulated failure" in " ".join(res.messages)
     finally:
-        backend.close()
+        fallback.close()
+
+
+def test_bwrap_slots_are_reused_and_checked_between_jobs() -> None:
+    backend = make_backend("bwrap")
+    pool = backend._slots  # type: ignore[attr-defined]
+    if pool is None:
+        pytest.skip("cgroups are not writable here")
+    backend.run(ExecRequest(command=["/bin/true"]))
+    slot = pool._free[-1]
+    spawner = slot.spawner_pid
+    # Different limits per job are applied to the same slot; the peak is the job's own.
+    big = "x = bytearray(48 << 20); x[::4096] = b'1' * len(x[::4096])"
+    res = backend.run(ExecRequest(language="python3", source=big, limits=Limits(memory_mb=512)))
+    assert res.verdict == "ok" and res.peak_memory_bytes >= 48 << 20, res
+    res = backend.run(ExecRequest(language="python3", source="pass", limits=Limits(memory_mb=64)))
+    assert res.verdict == "ok" and res.peak_memory_bytes < 48 << 20, res
+    res = backend.run(ExecRequest(language="python3", source=big, limits=Limits(memory_mb=32)))
+    assert res.verdict == "memory", res
+    assert pool._free[-1].spawner_pid == spawner  # the same slot served every job
+    # A stray process in a free slot's cgroup (which no job can leave: the cgroup is
+    # swept after each) is killed before the next job runs there.
+    stray = subprocess.Popen(["/bin/sleep", "60"])
+    try:
+        pool._free[-1].cgroup.move(stray.pid)
+        assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+        assert stray.wait(timeout=5) == -9
+    finally:
+        stray.kill()
+        stray.wait()

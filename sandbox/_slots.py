@@ -1,0 +1,287 @@
+"""Reusable job slots of the ``bwrap`` backend: a cgroup plus a spawner living in it.
+
+A per-job cgroup costs a mkdir, a migration of the job's first process (on cgroup
+v1 the migration waits for an RCU grace period, several milliseconds under CPU
+contention) and an rmdir; starting bwrap with ``preexec_fn`` forks the whole worker
+and then a reaper.  A slot pays those once: its cgroup ``slot-<worker pid>-<n>``
+holds a small spawner process (``sandbox._spawner``) that forks each job's bwrap
+inside the cgroup.  Between jobs a slot is checked (spawner alive, no other member
+left in the cgroup), re-limited, and its peak-memory and event counters are
+re-based; a slot that fails a check is killed and removed, and a fresh one is made.
+
+There is at most one slot per job in flight (the backend's limiter bounds that);
+free slots wait in a list.  :meth:`SlotPool.close` removes them all; when the
+worker dies, each spawner sees its socket close, kills its job and exits, and the
+next backend removes the dead worker's slot cgroups (``CgroupManager.reap_stale``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ._proc import SPAWN_LOCK
+from .cgroups import CgroupManager, JobCgroup
+from .errors import SandboxInternalError
+
+__all__ = ["Slot", "SlotPool", "SpawnedChild"]
+
+_SPAWNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_spawner.py")
+_MAX_MSG = 1 << 16
+#: The spawner answers at once; this only bounds a hung or dying spawner.
+_REPLY_TIMEOUT_S = 10.0
+#: Every job's limit while the slot is idle (only the spawner runs then).
+_IDLE_MEMORY = 64 << 20
+
+
+def _recv(
+    sock: socket.socket, timeout: float = _REPLY_TIMEOUT_S
+) -> tuple[dict[str, object], list[int]]:
+    ready, _, _ = select.select([sock], [], [], timeout)
+    if not ready:
+        raise SandboxInternalError("the sandbox spawner did not answer")
+    try:
+        raw, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 1)
+    except OSError as exc:
+        raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
+    if not raw:
+        raise SandboxInternalError("the sandbox spawner exited")
+    msg = json.loads(raw)
+    if not isinstance(msg, dict):
+        for fd in fds:
+            os.close(fd)
+        raise SandboxInternalError(f"unexpected reply from the sandbox spawner: {raw!r}")
+    return msg, fds
+
+
+@dataclass
+class Counters:
+    """Cumulative cgroup counters at the start of a job (the job's share is the rise)."""
+
+    oom_kills: int
+    pids_refused: int
+    cpu_s: float | None
+    baseline_bytes: int
+
+
+class Slot:
+    """One cgroup and the spawner inside it; used by one job at a time."""
+
+    def __init__(self, cgroup: JobCgroup) -> None:
+        self.cgroup = cgroup
+        self.broken = False
+        self.oom_base = 0
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with SPAWN_LOCK:  # see SPAWN_LOCK: no job file may leak into this fork
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", _SPAWNER, str(theirs.fileno())],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    pass_fds=(theirs.fileno(),),
+                    cwd="/",
+                )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.sock = ours
+        try:
+            if _recv(ours)[0] != {"ready": True}:
+                raise SandboxInternalError("the sandbox spawner did not start")
+            # Moved only now: what its interpreter allocated while starting stays
+            # charged to the worker's group, not to the jobs' memory limit.
+            cgroup.move(self.proc.pid)
+        except BaseException:
+            self.destroy()
+            raise
+
+    @property
+    def spawner_pid(self) -> int:
+        return self.proc.pid
+
+    def ready_for(self, memory_bytes: int, processes: int) -> Counters:
+        """Check the slot is clean, apply this job's limits, re-base the counters."""
+        if self.proc.poll() is not None:
+            raise SandboxInternalError("the sandbox spawner exited")
+        self.cgroup.kill_all(spare=self.spawner_pid)
+        if self.cgroup.members() != {self.spawner_pid}:
+            raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
+        self.cgroup.set_limits(memory_bytes, processes)
+        self.cgroup.reset_peak()
+        self.oom_base = self.cgroup.oom_kills()
+        return Counters(
+            oom_kills=self.oom_base,
+            pids_refused=self.cgroup.pids_refused(),
+            cpu_s=self.cgroup.cpu_seconds(),
+            baseline_bytes=self.cgroup.usage_bytes(),
+        )
+
+    def spawn(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: str,
+        rlimits: Sequence[tuple[int, int, int]],
+        ids: tuple[int, int] | None,
+        with_stdin: bool,
+    ) -> SpawnedChild:
+        """Start ``argv`` (absolute path) through the spawner; it has exec'd on return."""
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        if with_stdin:
+            in_r, in_w = os.pipe2(os.O_CLOEXEC)
+        else:
+            in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
+        request = {
+            "argv": list(argv),
+            "env": dict(env),
+            "cwd": cwd,
+            "rlimits": [list(r) for r in rlimits],
+            "ids": list(ids) if ids else None,
+        }
+        try:
+            try:
+                socket.send_fds(self.sock, [json.dumps(request).encode()], [in_r, out_w, err_w])
+            except OSError as exc:
+                raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
+            finally:
+                for fd in (in_r, out_w, err_w):
+                    os.close(fd)
+            reply, fds = _recv(self.sock)
+        except BaseException:
+            self.broken = True
+            for fd in (out_r, err_r, in_w):
+                if fd >= 0:
+                    os.close(fd)
+            raise
+        if "pid" not in reply or len(fds) != 1:
+            for fd in (out_r, err_r, in_w, *fds):
+                if fd >= 0:
+                    os.close(fd)
+            raise SandboxInternalError(f"could not start the sandbox: {reply.get('error')}")
+        pid = int(reply["pid"])  # type: ignore[call-overload]
+        return SpawnedChild(self, pid, fds[0], in_w, out_r, err_r)
+
+    def job_killed(self) -> None:
+        """Kill every process of the job; then lift the memory limit, so that the
+        spawner can report even if the job's files still fill the limit."""
+        self.cgroup.kill_all(spare=self.spawner_pid)
+        if self.cgroup.members() == {self.spawner_pid}:
+            self.cgroup.lift_memory_limit()
+
+    def destroy(self) -> None:
+        """Stop the spawner (it kills its job, if any) and remove the cgroup."""
+        self.broken = True
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.cgroup.remove()
+
+
+class SpawnedChild:
+    """A job started by a slot's spawner (see ``sandbox._proc.Child``)."""
+
+    def __init__(
+        self, slot: Slot, pid: int, pidfd: int, stdin_fd: int, stdout_fd: int, stderr_fd: int
+    ) -> None:
+        self.slot = slot
+        self.pid = pid
+        self.exit_fd = pidfd
+        self.stdin_fd = stdin_fd
+        self.stdout_fd = stdout_fd
+        self.stderr_fd = stderr_fd
+        self.reaped = False
+
+    def reap(self) -> tuple[int, float, int]:
+        """The spawner's exit report (call after the job's tree has been killed)."""
+        try:
+            msg, fds = _recv(self.slot.sock)
+        except SandboxInternalError:
+            self.slot.broken = True
+            if self.slot.cgroup.oom_kills() > self.slot.oom_base:
+                # The job filled its memory with something killing it does not free
+                # (files in its work dir) and the OOM killer then took the spawner.
+                self.reaped = True
+                return -signal.SIGKILL, 0.0, 0
+            raise
+        for fd in fds:
+            os.close(fd)
+        if "status" not in msg:
+            raise SandboxInternalError(f"unexpected report from the sandbox spawner: {msg}")
+        self.reaped = True
+        status = int(msg["status"])  # type: ignore[call-overload]
+        cpu = float(msg["cpu"])  # type: ignore[arg-type]
+        return os.waitstatus_to_exitcode(status), cpu, int(msg["maxrss"])  # type: ignore[call-overload]
+
+    def close_stdin(self) -> None:
+        if self.stdin_fd >= 0:
+            os.close(self.stdin_fd)
+            self.stdin_fd = -1
+
+    def close(self) -> None:
+        self.close_stdin()
+        for fd in (self.stdout_fd, self.stderr_fd, self.exit_fd):
+            os.close(fd)
+        if not self.reaped:
+            # The spawner still owes us an exit report: never reuse this slot.
+            self.slot.broken = True
+
+
+class SlotPool:
+    """Free slots of one backend; :meth:`take` hands out a ready one."""
+
+    def __init__(self, cgroups: CgroupManager) -> None:
+        self.cgroups = cgroups
+        self._free: list[Slot] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, memory_bytes: int, processes: int) -> tuple[Slot, Counters]:
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise SandboxInternalError("the bwrap backend is closed")
+                slot = self._free.pop() if self._free else None
+            if slot is None:
+                slot = Slot(self.cgroups.create(_IDLE_MEMORY, 8, kind="slot"))
+                try:
+                    return slot, slot.ready_for(memory_bytes, processes)
+                except BaseException:
+                    slot.destroy()
+                    raise
+            try:
+                return slot, slot.ready_for(memory_bytes, processes)
+            except (OSError, SandboxInternalError):
+                slot.destroy()  # and try the next one, or a fresh slot
+
+    def give_back(self, slot: Slot) -> None:
+        if not slot.broken:
+            with self._lock:
+                if not self._closed:
+                    self._free.append(slot)
+                    return
+        slot.destroy()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            free, self._free = self._free, []
+        for slot in free:
+            with contextlib.suppress(OSError):
+                slot.destroy()
