@@ -50,7 +50,7 @@ def _recv(
     if not ready:
         raise SandboxInternalError("the sandbox spawner did not answer")
     try:
-        raw, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 1)
+        raw, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 2)
     except OSError as exc:
         raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
     if not raw:
@@ -74,12 +74,15 @@ class Counters:
 
 
 class Slot:
-    """One cgroup and the spawner inside it; used by one job at a time."""
+    """One cgroup with the spawner inside it; used by one job at a time."""
 
     def __init__(self, cgroup: JobCgroup) -> None:
         self.cgroup = cgroup
         self.broken = False
         self.oom_base = 0
+        #: The spawner's current standby: (pid, its socket, its pidfd).
+        self._standby: tuple[int, socket.socket, int] | None = None
+        self._asked = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             with SPAWN_LOCK:  # see SPAWN_LOCK: no job file may leak into this fork
@@ -101,8 +104,10 @@ class Slot:
             if _recv(ours)[0] != {"ready": True}:
                 raise SandboxInternalError("the sandbox spawner did not start")
             # Moved only now: what its interpreter allocated while starting stays
-            # charged to the worker's group, not to the jobs' memory limit.
+            # charged to the worker's group, not to the jobs' memory limit.  Every
+            # standby it forks from now on is born in the cgroup.
             cgroup.move(self.proc.pid)
+            self._ask_standby()
         except BaseException:
             self.destroy()
             raise
@@ -111,13 +116,42 @@ class Slot:
     def spawner_pid(self) -> int:
         return self.proc.pid
 
+    def _ask_standby(self) -> None:
+        try:
+            self.sock.send(b"next")
+        except OSError as exc:
+            self.broken = True
+            raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
+        self._asked = True
+
+    def _take_standby(self) -> tuple[int, socket.socket, int]:
+        if self._standby is None:
+            if not self._asked:
+                self._ask_standby()
+            msg, fds = _recv(self.sock)
+            self._asked = False
+            if "standby" not in msg or len(fds) != 2:
+                for fd in fds:
+                    os.close(fd)
+                raise SandboxInternalError(f"unexpected message from the spawner: {msg}")
+            pid = int(msg["standby"])  # type: ignore[call-overload]
+            self._standby = (pid, socket.socket(fileno=fds[0]), fds[1])
+        return self._standby
+
     def ready_for(self, memory_bytes: int, processes: int) -> Counters:
         """Check the slot is clean, apply this job's limits, re-base the counters."""
         if self.proc.poll() is not None:
             raise SandboxInternalError("the sandbox spawner exited")
-        self.cgroup.kill_all(spare=self.spawner_pid)
-        if self.cgroup.members() != {self.spawner_pid}:
-            raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
+        standby, _, pidfd = self._take_standby()
+        if select.select([pidfd], [], [], 0)[0]:
+            raise SandboxInternalError("the sandbox spawner's standby died")
+        own = {self.spawner_pid, standby}
+        # Nothing of an earlier job may be left: each job's tree was swept when it
+        # ended; sweep again and insist.
+        if self.cgroup.members() != own:
+            self.cgroup.kill_all(spare=own)
+            if self.cgroup.members() != own:
+                raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
         self.cgroup.set_limits(memory_bytes, processes)
         self.cgroup.reset_peak()
         self.oom_base = self.cgroup.oom_kills()
@@ -138,7 +172,10 @@ class Slot:
         ids: tuple[int, int] | None,
         with_stdin: bool,
     ) -> SpawnedChild:
-        """Start ``argv`` (absolute path) through the spawner; it has exec'd on return."""
+        """Hand the job to the standby, which execs ``argv`` (an absolute path).
+        Does not wait for the exec: a failure is reported by :meth:`SpawnedChild.reap`."""
+        pid, standby_sock, pidfd = self._take_standby()
+        self._standby = None  # used up, whatever happens next
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         if with_stdin:
@@ -153,38 +190,34 @@ class Slot:
             "ids": list(ids) if ids else None,
         }
         try:
-            try:
-                socket.send_fds(self.sock, [json.dumps(request).encode()], [in_r, out_w, err_w])
-            except OSError as exc:
-                raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
-            finally:
-                for fd in (in_r, out_w, err_w):
-                    os.close(fd)
-            reply, fds = _recv(self.sock)
-        except BaseException:
+            socket.send_fds(standby_sock, [json.dumps(request).encode()], [in_r, out_w, err_w])
+        except OSError as exc:
             self.broken = True
-            for fd in (out_r, err_r, in_w):
+            for fd in (out_r, err_r, in_w, pidfd):
                 if fd >= 0:
                     os.close(fd)
-            raise
-        if "pid" not in reply or len(fds) != 1:
-            for fd in (out_r, err_r, in_w, *fds):
-                if fd >= 0:
-                    os.close(fd)
-            raise SandboxInternalError(f"could not start the sandbox: {reply.get('error')}")
-        pid = int(reply["pid"])  # type: ignore[call-overload]
-        return SpawnedChild(self, pid, fds[0], in_w, out_r, err_r)
+            standby_sock.close()
+            raise SandboxInternalError(f"the sandbox spawner's standby is gone: {exc}") from exc
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
+        return SpawnedChild(self, pid, pidfd, standby_sock, in_w, out_r, err_r)
 
     def job_killed(self) -> None:
         """Kill every process of the job; then lift the memory limit, so that the
-        spawner can report even if the job's files still fill the limit."""
-        self.cgroup.kill_all(spare=self.spawner_pid)
+        spawner can report even if the job's files still fill the limit.  (No standby
+        exists now: the next is asked for only after the spawner's report.)"""
+        self.cgroup.kill_all(spare={self.spawner_pid})
         if self.cgroup.members() == {self.spawner_pid}:
             self.cgroup.lift_memory_limit()
 
     def destroy(self) -> None:
-        """Stop the spawner (it kills its job, if any) and remove the cgroup."""
+        """Stop the spawner (it kills its job or standby) and remove the cgroup."""
         self.broken = True
+        if self._standby is not None:
+            self._standby[1].close()
+            os.close(self._standby[2])
+            self._standby = None
         self.sock.close()
         try:
             self.proc.wait(timeout=2)
@@ -195,14 +228,22 @@ class Slot:
 
 
 class SpawnedChild:
-    """A job started by a slot's spawner (see ``sandbox._proc.Child``)."""
+    """A job started by a slot's standby (see ``sandbox._proc.Child``)."""
 
     def __init__(
-        self, slot: Slot, pid: int, pidfd: int, stdin_fd: int, stdout_fd: int, stderr_fd: int
+        self,
+        slot: Slot,
+        pid: int,
+        pidfd: int,
+        standby_sock: socket.socket,
+        stdin_fd: int,
+        stdout_fd: int,
+        stderr_fd: int,
     ) -> None:
         self.slot = slot
         self.pid = pid
         self.exit_fd = pidfd
+        self.standby_sock = standby_sock
         self.stdin_fd = stdin_fd
         self.stdout_fd = stdout_fd
         self.stderr_fd = stderr_fd
@@ -225,6 +266,16 @@ class SpawnedChild:
         if "status" not in msg:
             raise SandboxInternalError(f"unexpected report from the sandbox spawner: {msg}")
         self.reaped = True
+        # The next job's standby is forked while this job is cleaned up.
+        self.slot._ask_standby()
+        # The standby's socket is closed on exec; a message on it means exec failed.
+        try:
+            failed = self.standby_sock.recv(_MAX_MSG, socket.MSG_DONTWAIT)
+        except (BlockingIOError, ConnectionResetError):
+            failed = b""
+        if failed:
+            why = json.loads(failed).get("error", failed.decode(errors="replace"))
+            raise SandboxInternalError(f"could not start the sandbox: {why}")
         status = int(msg["status"])  # type: ignore[call-overload]
         cpu = float(msg["cpu"])  # type: ignore[arg-type]
         return os.waitstatus_to_exitcode(status), cpu, int(msg["maxrss"])  # type: ignore[call-overload]
@@ -238,6 +289,7 @@ class SpawnedChild:
         self.close_stdin()
         for fd in (self.stdout_fd, self.stderr_fd, self.exit_fd):
             os.close(fd)
+        self.standby_sock.close()
         if not self.reaped:
             # The spawner still owes us an exit report: never reuse this slot.
             self.slot.broken = True

@@ -1,29 +1,39 @@
 """A small per-slot process that starts the ``bwrap`` backend's jobs (a "zygote").
 
 Run as ``python3 -I -S _spawner.py FD`` with one end of a ``SOCK_SEQPACKET`` socket
-pair as fd ``FD``.  It imports only the standard library and lives for many jobs, inside the
-slot's cgroup (the worker moves it there once), so that starting a job costs one
-fork of this small process and no cgroup migration: the forked child is born in
-the cgroup, applies the job's rlimits, a new session and the job's uid, and execs
-``bwrap``.  Compared with ``subprocess.Popen(preexec_fn=...)`` from the worker this
-avoids a fork of the (large, multi-threaded) worker, a per-job cgroup created,
-joined (cgroup v1 migration waits for an RCU grace period, which stretches under
-CPU contention) and removed, and a separate reaper fork per job.
+pair as fd ``FD``.  It imports only the standard library and lives for many jobs,
+inside the slot's cgroup (the worker moves it there once).  It always keeps one
+*standby* child forked ahead of time: that child is born in the cgroup, waits on a
+socket of its own for the worker's job request, then applies the job's rlimits, a
+new session and the job's uid, and execs ``bwrap``.  Starting a job thus costs the
+worker one message and the standby one wake-up: no fork of the (large,
+multi-threaded) worker, no per-job cgroup created, joined (cgroup v1 migration
+waits for an RCU grace period, which stretches under CPU contention) and removed,
+no reaper fork, and not even a fork of the spawner on the job's critical path.
 
-It is also a child subreaper: bubblewrap's monitor exits without reaping the pid
-namespace's init, which is then re-parented here and reaped, instead of piling up as
-zombies of host PID 1.  Jobs get oom_score_adj 1000, so a memory bomb kills the job,
-not the spawner; if the spawner dies anyway, the worker replaces the slot.
+The spawner is a child subreaper: it reaps the standby (= bwrap's monitor) and also
+the pid namespace's init, which bubblewrap's monitor leaves behind and which would
+otherwise pile up as zombies of host PID 1.  Jobs get oom_score_adj 1000, so a memory
+bomb kills the job, not the spawner; if the spawner dies anyway, the worker replaces
+the slot.
 
 Protocol (one JSON message per datagram, fds by SCM_RIGHTS):
-  worker -> spawner  {"argv", "env", "cwd", "rlimits": [[res, soft, hard]...],
-                      "ids": [uid, gid] | null} with fds [stdin, stdout, stderr]
-  spawner -> worker  {"pid": N} with a pidfd of the child, or {"error": "why"};
-                      later, when the child has exited and been reaped:
-                      {"status": wait status, "cpu": s, "maxrss": bytes}
+  spawner -> worker  {"ready": true} once started (the worker then moves it into
+                      the slot's cgroup)
+  worker -> spawner  b"next": fork a standby (only when none exists)
+  spawner -> worker  {"standby": pid} with fds [standby socket, pidfd of standby]
+  worker -> standby  {"argv", "env", "cwd", "rlimits": [[res, soft, hard]...],
+                      "ids": [uid, gid] | null} with fds [stdin, stdout, stderr];
+                      the standby socket then closes on exec, or carries
+                      {"error": why} if the exec failed
+  spawner -> worker  when the standby has exited (after its job, or unused) and
+                      been reaped: {"status": wait status, "cpu": s, "maxrss": bytes}
+The standby is asked for after a job's report, so it is forked while the worker
+cleans up, off the next job's critical path, and never exists while the worker
+sweeps the cgroup of a finished job.
 When the worker's end closes (the worker exited or was killed) the spawner kills
-its running job (bwrap's ``--die-with-parent`` takes the namespace with it) and
-exits; nothing else holds that end.
+its running job (bwrap's ``--die-with-parent`` takes the namespace with it) and its
+standby, and exits; an idle standby also exits when its socket closes.
 """
 
 from __future__ import annotations
@@ -54,12 +64,12 @@ def _setup() -> tuple[socket.socket, int]:
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
-    sock.send(b'{"ready": true}')
     return sock, wake_r
 
 
-def _child(req: dict, fds: list[int], err_w: int, spawner: int) -> None:  # type: ignore[type-arg]
-    """In the forked child: become the job's bwrap.  Never returns."""
+def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None:  # type: ignore[type-arg]
+    """In the standby: become the job's bwrap.  Never returns."""
+    err_w = sock.fileno()  # close-on-exec: the worker sees EOF once bwrap runs
     try:
         for target, fd in enumerate(fds):
             os.dup2(fd, target)  # dup2 clears FD_CLOEXEC on the target
@@ -87,31 +97,31 @@ def _child(req: dict, fds: list[int], err_w: int, spawner: int) -> None:  # type
         os.execve(req["argv"][0], req["argv"], req["env"])
     except BaseException as exc:  # noqa: BLE001 - report anything, then die
         with contextlib.suppress(OSError):
-            os.write(err_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
+            why = f"{type(exc).__name__}: {exc}"[:1000]
+            os.write(err_w, json.dumps({"error": why}).encode())
     os._exit(127)
 
 
-def _start(req: dict, fds: list[int]) -> tuple[int, str | None]:  # type: ignore[type-arg]
-    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+def _fork_standby(worker: socket.socket) -> tuple[int, socket.socket]:
+    """Fork the next standby; returns its pid and the worker's end of its socket."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     spawner = os.getpid()
-    try:
-        pid = os.fork()
-        if pid == 0:
-            _child(req, fds, err_w, spawner)
-        os.close(err_w)
-        err_w = -1
-        # EOF once the child has exec'd (the pipe is close-on-exec) or died.
-        chunks = []
-        while chunk := os.read(err_r, 1000):
-            chunks.append(chunk)
-        error = b"".join(chunks).decode(errors="replace") or None
-        return pid, error
-    finally:
-        os.close(err_r)
-        if err_w >= 0:
-            os.close(err_w)
-        for fd in fds:
-            os.close(fd)
+    pid = os.fork()
+    if pid == 0:  # the standby
+        try:
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != spawner:
+                os._exit(0)
+            worker.close()
+            ours.close()
+            msg, fds, _, _ = socket.recv_fds(theirs, _MAX_MSG, 3)
+            if not msg or len(fds) != 3:
+                os._exit(0)  # the worker closed this standby (or is gone)
+            _child(json.loads(msg), fds, theirs, spawner)
+        finally:
+            os._exit(127)
+    theirs.close()
+    return pid, ours
 
 
 def _reap(child: int) -> tuple[int, float, int] | None:
@@ -149,51 +159,48 @@ def _drain(fd: int) -> None:
             pass
 
 
+def _offer(sock: socket.socket) -> int:
+    """Fork a standby and offer it to the worker; the standby's pid."""
+    pid, ours = _fork_standby(sock)
+    # A pidfd taken before anyone can reap the standby, so it is this very process:
+    # the worker polls it to see the job's exit at once.
+    pidfd = os.pidfd_open(pid)
+    try:
+        _send(sock, {"standby": pid}, (ours.fileno(), pidfd))
+    finally:
+        os.close(pidfd)
+        ours.close()
+    return pid
+
+
 def main() -> None:
     sock, wake = _setup()
-    child = 0
+    _send(sock, {"ready": True})
+    standby = 0
     while True:
         readable, _, _ = select.select([sock, wake], [], [])
         if wake in readable:
             _drain(wake)
-            if (done := _reap(child)) is not None:
+            if (done := _reap(standby)) is not None:
                 status, cpu, maxrss = done
-                child = 0
+                standby = 0
                 _send(sock, {"status": status, "cpu": cpu, "maxrss": maxrss})
         if sock not in readable:
             continue
         try:
-            msg, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 3)
+            msg = sock.recv(_MAX_MSG)
         except ConnectionResetError:
-            msg, fds = b"", []
-        if not msg:
-            # The worker is gone: take the running job down with us.
-            if child:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(child, 0)
-            sys.exit(0)
-        if child or len(fds) != 3:
-            for fd in fds:
-                os.close(fd)
-            _send(sock, {"error": "spawner busy or bad request"})
+            msg = b""
+        if msg == b"next" and not standby:
+            standby = _offer(sock)
             continue
-        pid, error = _start(json.loads(msg), fds)
-        if error is not None:
+        # The worker is gone (or confused): take the job or idle standby down with us.
+        if standby:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(standby, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-            _send(sock, {"error": error})
-            continue
-        child = pid
-        # A pidfd (taken before anyone can reap the child, so it is this process):
-        # the worker polls it to see the exit at once, before this report arrives.
-        pidfd = os.pidfd_open(pid)
-        try:
-            _send(sock, {"pid": pid}, (pidfd,))
-        finally:
-            os.close(pidfd)
-        # The child may have exited already: its SIGCHLD has woken ``wake``.
+                os.waitpid(standby, 0)
+        sys.exit(0)
 
 
 if __name__ == "__main__":

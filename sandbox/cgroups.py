@@ -128,14 +128,15 @@ class JobCgroup:
                 pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
         return pids
 
-    def kill_all(self, spare: int | None = None) -> None:
+    def kill_all(self, spare: int | set[int] | None = None) -> None:
         """SIGKILL every process in the group (but ``spare``) until none is left (~2 s)."""
         kill_file = os.path.join(self.memory_dir, "cgroup.kill")
         if spare is None and self.version == 2 and os.path.exists(kill_file):
             with contextlib.suppress(OSError):
                 _write(kill_file, "1")
+        spared = spare if isinstance(spare, set) else {spare} if spare is not None else set()
         for attempt in range(400):
-            members = self._members() - {spare}
+            members = self._members() - spared
             if not members:
                 return
             for pid in members:
