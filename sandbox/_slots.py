@@ -41,6 +41,8 @@ _MAX_MSG = 1 << 16
 _REPLY_TIMEOUT_S = 10.0
 #: Every job's limit while the slot is idle (only the spawner runs then).
 _IDLE_MEMORY = 64 << 20
+#: Memory the spawner may need to fork, report and fork a standby after a job.
+_REPORT_HEADROOM = 16 << 20
 
 
 def _recv(
@@ -80,6 +82,8 @@ class Slot:
         self.cgroup = cgroup
         self.broken = False
         self.oom_base = 0
+        #: (memory bytes, processes) last written to the cgroup; None: unknown/lifted.
+        self._limits: tuple[int, int] | None = None
         #: The spawner's current standby: (pid, its socket, its pidfd).
         self._standby: tuple[int, socket.socket, int] | None = None
         self._asked = False
@@ -147,12 +151,13 @@ class Slot:
             raise SandboxInternalError("the sandbox spawner's standby died")
         own = {self.spawner_pid, standby}
         # Nothing of an earlier job may be left: each job's tree was swept when it
-        # ended; sweep again and insist.
-        if self.cgroup.members() != own:
-            self.cgroup.kill_all(spare=own)
-            if self.cgroup.members() != own:
-                raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
-        self.cgroup.set_limits(memory_bytes, processes)
+        # ended; sweep again (a no-op normally) and insist.
+        if self.cgroup.kill_all(spare=own) != own:
+            raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
+        if self._limits != (memory_bytes, processes):
+            self._limits = None
+            self.cgroup.set_limits(memory_bytes, processes)
+            self._limits = (memory_bytes, processes)
         self.cgroup.reset_peak()
         self.oom_base = self.cgroup.oom_kills()
         return Counters(
@@ -204,12 +209,14 @@ class Slot:
         return SpawnedChild(self, pid, pidfd, standby_sock, in_w, out_r, err_r)
 
     def job_killed(self) -> None:
-        """Kill every process of the job; then lift the memory limit, so that the
-        spawner can report even if the job's files still fill the limit.  (No standby
-        exists now: the next is asked for only after the spawner's report.)"""
-        self.cgroup.kill_all(spare={self.spawner_pid})
-        if self.cgroup.members() == {self.spawner_pid}:
-            self.cgroup.lift_memory_limit()
+        """Kill every process of the job (no standby exists now: the next is asked
+        for only after the spawner's report).  If the job's files still fill the
+        memory limit, lift it so that the spawner can report."""
+        left = self.cgroup.kill_all(spare={self.spawner_pid})
+        if left == {self.spawner_pid} and self._limits is not None:
+            if self.cgroup.usage_bytes() > self._limits[0] - _REPORT_HEADROOM:
+                self._limits = None
+                self.cgroup.lift_memory_limit()
 
     def destroy(self) -> None:
         """Stop the spawner (it kills its job or standby) and remove the cgroup."""

@@ -128,21 +128,24 @@ class JobCgroup:
                 pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
         return pids
 
-    def kill_all(self, spare: int | set[int] | None = None) -> None:
-        """SIGKILL every process in the group (but ``spare``) until none is left (~2 s)."""
+    def kill_all(self, spare: int | set[int] | None = None) -> set[int]:
+        """SIGKILL every process in the group (but ``spare``) until none is left (~2 s).
+        Returns the members left at the end (``spare`` ones, or stragglers)."""
         kill_file = os.path.join(self.memory_dir, "cgroup.kill")
         if spare is None and self.version == 2 and os.path.exists(kill_file):
             with contextlib.suppress(OSError):
                 _write(kill_file, "1")
         spared = spare if isinstance(spare, set) else {spare} if spare is not None else set()
+        members = self._members()
         for attempt in range(400):
-            members = self._members() - spared
-            if not members:
-                return
-            for pid in members:
+            if not members - spared:
+                return members
+            for pid in members - spared:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.0005 if attempt < 20 else 0.005)
+            members = self._members()
+        return members
 
     def is_empty(self) -> bool:
         return not self._members()
