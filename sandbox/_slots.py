@@ -26,14 +26,14 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._proc import SPAWN_LOCK
 from .cgroups import CgroupManager, JobCgroup
 from .errors import SandboxInternalError
 
-__all__ = ["Slot", "SlotPool", "SpawnedChild"]
+__all__ = ["Prepared", "Slot", "SlotPool", "SpawnedChild", "make_request"]
 
 _SPAWNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_spawner.py")
 _MAX_MSG = 1 << 16
@@ -52,7 +52,7 @@ def _recv(
     if not ready:
         raise SandboxInternalError("the sandbox spawner did not answer")
     try:
-        raw, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 2)
+        raw, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 3)
     except OSError as exc:
         raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
     if not raw:
@@ -75,18 +75,90 @@ class Counters:
     baseline_bytes: int
 
 
+@dataclass
+class Prepared:
+    """A bwrap started ahead of time for a job of shape ``key``, blocked before the
+    job's command; the worker's ends of its pipes and its (still empty) work dir."""
+
+    key: object
+    workdir: str
+    stdin_fd: int
+    stdout_fd: int
+    stderr_fd: int
+
+    def close(self) -> None:
+        for fd in (self.stdin_fd, self.stdout_fd, self.stderr_fd):
+            if fd >= 0:
+                os.close(fd)
+
+
+@dataclass
+class _Standby:
+    pid: int
+    sock: socket.socket
+    pidfd: int
+    block_w: int
+    prepared: Prepared | None
+
+    def close(self) -> None:
+        self.sock.close()
+        os.close(self.pidfd)
+        os.close(self.block_w)
+        if self.prepared is not None:
+            self.prepared.close()
+
+
+def make_request(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str,
+    rlimits: Sequence[tuple[int, int, int]],
+    ids: tuple[int, int] | None,
+) -> dict[str, object]:
+    """A job request for the spawner's standby (see ``sandbox._spawner``)."""
+    return {
+        "argv": list(argv),
+        "env": dict(env),
+        "cwd": cwd,
+        "rlimits": [list(r) for r in rlimits],
+        "ids": list(ids) if ids else None,
+    }
+
+
+def _pipes(with_stdin: bool) -> tuple[list[int], list[int]]:
+    """(the child's ends [stdin, stdout, stderr], ours [stdin or -1, stdout, stderr])."""
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    if with_stdin:
+        in_r, in_w = os.pipe2(os.O_CLOEXEC)
+    else:
+        in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
+    return [in_r, out_w, err_w], [in_w, out_r, err_r]
+
+
+def _ppid(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
 class Slot:
     """One cgroup with the spawner inside it; used by one job at a time."""
 
-    def __init__(self, cgroup: JobCgroup) -> None:
+    def __init__(self, cgroup: JobCgroup, discard_workdir: Callable[[str], None]) -> None:
         self.cgroup = cgroup
+        self.discard_workdir = discard_workdir
         self.broken = False
         self.oom_base = 0
+        #: Shape of the last job run here (the backend predicts the next from it).
+        self.last_key: object = None
         #: (memory bytes, processes) last written to the cgroup; None: unknown/lifted.
         self._limits: tuple[int, int] | None = None
-        #: The spawner's current standby: (pid, its socket, its pidfd).
-        self._standby: tuple[int, socket.socket, int] | None = None
-        self._asked = False
+        self._standby: _Standby | None = None
+        #: What the spawner was asked for and has not offered yet (None: nothing).
+        self._asked: tuple[Prepared | None] | None = None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             with SPAWN_LOCK:  # see SPAWN_LOCK: no job file may leak into this fork
@@ -111,7 +183,7 @@ class Slot:
             # charged to the worker's group, not to the jobs' memory limit.  Every
             # standby it forks from now on is born in the cgroup.
             cgroup.move(self.proc.pid)
-            self._ask_standby()
+            self.replenish(None)
         except BaseException:
             self.destroy()
             raise
@@ -120,39 +192,76 @@ class Slot:
     def spawner_pid(self) -> int:
         return self.proc.pid
 
-    def _ask_standby(self) -> None:
+    def replenish(
+        self, prepare: tuple[object, str, dict[str, object], bool] | None
+    ) -> None:
+        """Ask the spawner for the next standby (once the last one is used up).  With
+        ``prepare`` = (shape key, empty work dir, request with ``--block-fd 3``, whether
+        the job has stdin), the standby starts that bwrap at once and it waits, blocked."""
+        if self.broken or self._asked is not None or self._standby is not None:
+            if prepare is not None:
+                self.discard_workdir(prepare[1])
+            return
+        if prepare is None:
+            try:
+                self.sock.send(b"next")
+            except OSError as exc:
+                self.broken = True
+                raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
+            self._asked = (None,)
+            return
+        key, workdir, request, with_stdin = prepare
+        theirs, ours = _pipes(with_stdin)
         try:
-            self.sock.send(b"next")
+            socket.send_fds(self.sock, [json.dumps({"prepare": request}).encode()], theirs)
         except OSError as exc:
             self.broken = True
+            for fd in ours:
+                if fd >= 0:
+                    os.close(fd)
+            self.discard_workdir(workdir)
             raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
-        self._asked = True
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self._asked = (Prepared(key, workdir, *ours),)
 
-    def _take_standby(self) -> tuple[int, socket.socket, int]:
+    def _take_standby(self) -> _Standby:
         if self._standby is None:
-            if not self._asked:
-                self._ask_standby()
+            if self._asked is None:
+                self.replenish(None)
+            assert self._asked is not None
+            (prepared,) = self._asked
+            self._asked = None
             msg, fds = _recv(self.sock)
-            self._asked = False
-            if "standby" not in msg or len(fds) != 2:
+            if "standby" not in msg or len(fds) != 3:
                 for fd in fds:
                     os.close(fd)
+                if prepared is not None:
+                    prepared.close()
+                    self.discard_workdir(prepared.workdir)
+                self.broken = True
                 raise SandboxInternalError(f"unexpected message from the spawner: {msg}")
             pid = int(msg["standby"])  # type: ignore[call-overload]
-            self._standby = (pid, socket.socket(fileno=fds[0]), fds[1])
+            sock = socket.socket(fileno=fds[0])
+            self._standby = _Standby(pid, sock, fds[1], fds[2], prepared)
         return self._standby
 
     def ready_for(self, memory_bytes: int, processes: int) -> Counters:
         """Check the slot is clean, apply this job's limits, re-base the counters."""
         if self.proc.poll() is not None:
             raise SandboxInternalError("the sandbox spawner exited")
-        standby, _, pidfd = self._take_standby()
-        if select.select([pidfd], [], [], 0)[0]:
+        standby = self._take_standby()
+        if select.select([standby.pidfd], [], [], 0)[0]:
             raise SandboxInternalError("the sandbox spawner's standby died")
-        own = {self.spawner_pid, standby}
+        own = {self.spawner_pid, standby.pid}
+        members = self.cgroup.members()
+        if standby.prepared is not None:
+            # The prepared bwrap's own process(es), blocked; nothing else.
+            own |= {pid for pid in members - own if _ppid(pid) == standby.pid}
         # Nothing of an earlier job may be left: each job's tree was swept when it
         # ended; sweep again (a no-op normally) and insist.
-        if self.cgroup.kill_all(spare=own) != own:
+        if members != own and self.cgroup.kill_all(spare=own) != own:
             raise SandboxInternalError("a slot cgroup holds processes of an earlier job")
         if self._limits != (memory_bytes, processes):
             self._limits = None
@@ -167,6 +276,43 @@ class Slot:
             baseline_bytes=self.cgroup.usage_bytes(),
         )
 
+    @property
+    def prepared(self) -> Prepared | None:
+        """The prepared sandbox waiting in this slot (after :meth:`ready_for`)."""
+        return self._standby.prepared if self._standby is not None else None
+
+    def go(self) -> SpawnedChild:
+        """Let the prepared bwrap run its job (the work dir must be filled by now)."""
+        standby = self._standby
+        assert standby is not None and standby.prepared is not None
+        self._standby = None
+        prepared = standby.prepared
+        try:
+            os.write(standby.block_w, b"x")
+        except OSError as exc:
+            self.broken = True
+            standby.close()
+            raise SandboxInternalError(f"the prepared sandbox is gone: {exc}") from exc
+        os.close(standby.block_w)
+        return SpawnedChild(self, standby.pid, standby.pidfd, standby.sock,
+                            prepared.stdin_fd, prepared.stdout_fd, prepared.stderr_fd)  # fmt: skip
+
+    def discard_prepared(self) -> None:
+        """Kill the prepared sandbox (it was made for a job of another shape) and wait
+        for the spawner's report, so that a plain standby can be asked for."""
+        standby = self._standby
+        assert standby is not None and standby.prepared is not None
+        self._standby = None
+        standby.close()
+        self.discard_workdir(standby.prepared.workdir)
+        self.cgroup.kill_all(spare={self.spawner_pid})
+        msg, fds = _recv(self.sock)
+        for fd in fds:
+            os.close(fd)
+        if "status" not in msg:
+            self.broken = True
+            raise SandboxInternalError(f"unexpected report from the sandbox spawner: {msg}")
+
     def spawn(
         self,
         argv: Sequence[str],
@@ -177,36 +323,27 @@ class Slot:
         ids: tuple[int, int] | None,
         with_stdin: bool,
     ) -> SpawnedChild:
-        """Hand the job to the standby, which execs ``argv`` (an absolute path).
+        """Hand the job to the (plain) standby, which execs ``argv`` (an absolute path).
         Does not wait for the exec: a failure is reported by :meth:`SpawnedChild.reap`."""
-        pid, standby_sock, pidfd = self._take_standby()
+        standby = self._take_standby()
+        assert standby.prepared is None
         self._standby = None  # used up, whatever happens next
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        if with_stdin:
-            in_r, in_w = os.pipe2(os.O_CLOEXEC)
-        else:
-            in_r, in_w = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC), -1
-        request = {
-            "argv": list(argv),
-            "env": dict(env),
-            "cwd": cwd,
-            "rlimits": [list(r) for r in rlimits],
-            "ids": list(ids) if ids else None,
-        }
+        os.close(standby.block_w)
+        theirs, ours = _pipes(with_stdin)
+        request = make_request(argv, env, cwd, rlimits, ids)
         try:
-            socket.send_fds(standby_sock, [json.dumps(request).encode()], [in_r, out_w, err_w])
+            socket.send_fds(standby.sock, [json.dumps(request).encode()], theirs)
         except OSError as exc:
             self.broken = True
-            for fd in (out_r, err_r, in_w, pidfd):
+            for fd in (*ours, standby.pidfd):
                 if fd >= 0:
                     os.close(fd)
-            standby_sock.close()
+            standby.sock.close()
             raise SandboxInternalError(f"the sandbox spawner's standby is gone: {exc}") from exc
         finally:
-            for fd in (in_r, out_w, err_w):
+            for fd in theirs:
                 os.close(fd)
-        return SpawnedChild(self, pid, pidfd, standby_sock, in_w, out_r, err_r)
+        return SpawnedChild(self, standby.pid, standby.pidfd, standby.sock, *ours)
 
     def job_killed(self) -> None:
         """Kill every process of the job (no standby exists now: the next is asked
@@ -222,9 +359,14 @@ class Slot:
         """Stop the spawner (it kills its job or standby) and remove the cgroup."""
         self.broken = True
         if self._standby is not None:
-            self._standby[1].close()
-            os.close(self._standby[2])
+            self._standby.close()
+            if self._standby.prepared is not None:
+                self.discard_workdir(self._standby.prepared.workdir)
             self._standby = None
+        if self._asked is not None and self._asked[0] is not None:
+            self._asked[0].close()
+            self.discard_workdir(self._asked[0].workdir)
+        self._asked = None
         self.sock.close()
         try:
             self.proc.wait(timeout=2)
@@ -271,10 +413,9 @@ class SpawnedChild:
         for fd in fds:
             os.close(fd)
         if "status" not in msg:
+            self.slot.broken = True
             raise SandboxInternalError(f"unexpected report from the sandbox spawner: {msg}")
         self.reaped = True
-        # The next job's standby is forked while this job is cleaned up.
-        self.slot._ask_standby()
         # The standby's socket is closed on exec; a message on it means exec failed.
         try:
             failed = self.standby_sock.recv(_MAX_MSG, socket.MSG_DONTWAIT)
@@ -305,8 +446,9 @@ class SpawnedChild:
 class SlotPool:
     """Free slots of one backend; :meth:`take` hands out a ready one."""
 
-    def __init__(self, cgroups: CgroupManager) -> None:
+    def __init__(self, cgroups: CgroupManager, discard_workdir: Callable[[str], None]) -> None:
         self.cgroups = cgroups
+        self.discard_workdir = discard_workdir
         self._free: list[Slot] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -318,7 +460,7 @@ class SlotPool:
                     raise SandboxInternalError("the bwrap backend is closed")
                 slot = self._free.pop() if self._free else None
             if slot is None:
-                slot = Slot(self.cgroups.create(_IDLE_MEMORY, 8, kind="slot"))
+                slot = Slot(self.cgroups.create(_IDLE_MEMORY, 8, kind="slot"), self.discard_workdir)
                 try:
                     return slot, slot.ready_for(memory_bytes, processes)
                 except BaseException:

@@ -20,12 +20,16 @@ the slot.
 Protocol (one JSON message per datagram, fds by SCM_RIGHTS):
   spawner -> worker  {"ready": true} once started (the worker then moves it into
                       the slot's cgroup)
-  worker -> spawner  b"next": fork a standby (only when none exists)
-  spawner -> worker  {"standby": pid} with fds [standby socket, pidfd of standby]
-  worker -> standby  {"argv", "env", "cwd", "rlimits": [[res, soft, hard]...],
-                      "ids": [uid, gid] | null} with fds [stdin, stdout, stderr];
-                      the standby socket then closes on exec, or carries
-                      {"error": why} if the exec failed
+  worker -> spawner  b"next": fork a standby (only when none exists), or
+                      {"prepare": request} with the request's fds: fork a standby
+                      that starts bwrap for that request at once, blocked
+  spawner -> worker  {"standby": pid, "prepared": bool} with fds [standby socket,
+                      pidfd of standby, write end of its block pipe]
+  worker -> standby  (not prepared) a request {"argv", "env", "cwd", "rlimits":
+                      [[res, soft, hard]...], "ids": [uid, gid] | null} with fds
+                      [stdin, stdout, stderr]; the standby socket then closes on
+                      exec, or carries {"error": why} if the exec failed
+  worker -> block    (prepared) one byte: the blocked bwrap runs the job
   spawner -> worker  when the standby has exited (after its job, or unused) and
                       been reaped: {"status": wait status, "cpu": s, "maxrss": bytes}
 The standby is asked for after a job's report, so it is forked while the worker
@@ -41,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import json
 import os
 import resource
@@ -69,11 +74,15 @@ def _setup() -> tuple[socket.socket, int]:
 
 def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None:  # type: ignore[type-arg]
     """In the standby: become the job's bwrap.  Never returns."""
-    err_w = sock.fileno()  # close-on-exec: the worker sees EOF once bwrap runs
+    err_w = sock.fileno()
     try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)  # dup2 clears FD_CLOEXEC on the target
-        os.closerange(3, err_w)
+        # Out of the way of 0..len(fds)-1 first; the socket is close-on-exec, so the
+        # worker sees EOF on it once bwrap runs.
+        err_w = fcntl.fcntl(err_w, fcntl.F_DUPFD_CLOEXEC, 64)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64) for fd in fds]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)  # the copy at ``target`` is inherited by bwrap
+        os.closerange(len(high), err_w)
         os.closerange(err_w + 1, 1 << 16)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
@@ -102,9 +111,15 @@ def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None
     os._exit(127)
 
 
-def _fork_standby(worker: socket.socket) -> tuple[int, socket.socket]:
-    """Fork the next standby; returns its pid and the worker's end of its socket."""
+def _fork_standby(
+    worker: socket.socket, prepare: tuple[dict, list[int]] | None  # type: ignore[type-arg]
+) -> tuple[int, socket.socket, int]:
+    """Fork the next standby: the pid, the worker's end of its socket and the write
+    end of its block pipe.  With ``prepare`` (a request and its three fds) the standby
+    execs bwrap at once with the block pipe as fd 3 (``--block-fd 3`` in the request):
+    bwrap builds the sandbox and waits there until the worker writes a byte."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    block_r, block_w = os.pipe2(os.O_CLOEXEC)
     spawner = os.getpid()
     pid = os.fork()
     if pid == 0:  # the standby
@@ -114,14 +129,22 @@ def _fork_standby(worker: socket.socket) -> tuple[int, socket.socket]:
                 os._exit(0)
             worker.close()
             ours.close()
-            msg, fds, _, _ = socket.recv_fds(theirs, _MAX_MSG, 3)
-            if not msg or len(fds) != 3:
-                os._exit(0)  # the worker closed this standby (or is gone)
-            _child(json.loads(msg), fds, theirs, spawner)
+            os.close(block_w)
+            if prepare is None:
+                msg, fds, _, _ = socket.recv_fds(theirs, _MAX_MSG, 3)
+                if not msg or len(fds) != 3:
+                    os._exit(0)  # the worker closed this standby (or is gone)
+                _child(json.loads(msg), fds, theirs, spawner)
+            else:
+                _child(prepare[0], [*prepare[1], block_r], theirs, spawner)
         finally:
             os._exit(127)
     theirs.close()
-    return pid, ours
+    os.close(block_r)
+    if prepare is not None:
+        for fd in prepare[1]:
+            os.close(fd)
+    return pid, ours, block_w
 
 
 def _reap(child: int) -> tuple[int, float, int] | None:
@@ -159,24 +182,28 @@ def _drain(fd: int) -> None:
             pass
 
 
-def _offer(sock: socket.socket) -> int:
-    """Fork a standby and offer it to the worker; the standby's pid."""
-    pid, ours = _fork_standby(sock)
+def _offer(sock: socket.socket, prepare: tuple[dict, list[int]] | None) -> tuple[int, int]:  # type: ignore[type-arg]
+    """Fork a standby and offer it to the worker: its pid, and our copy of the write
+    end of its block pipe.  That copy is held until the standby is reaped, so a
+    prepared bwrap never sees EOF there (which would let it run) merely because the
+    worker died: it is killed first (see ``main``)."""
+    pid, ours, block_w = _fork_standby(sock, prepare)
     # A pidfd taken before anyone can reap the standby, so it is this very process:
     # the worker polls it to see the job's exit at once.
     pidfd = os.pidfd_open(pid)
     try:
-        _send(sock, {"standby": pid}, (ours.fileno(), pidfd))
+        msg = {"standby": pid, "prepared": prepare is not None}
+        _send(sock, msg, (ours.fileno(), pidfd, block_w))
     finally:
         os.close(pidfd)
         ours.close()
-    return pid
+    return pid, block_w
 
 
 def main() -> None:
     sock, wake = _setup()
     _send(sock, {"ready": True})
-    standby = 0
+    standby = block_w = 0
     while True:
         readable, _, _ = select.select([sock, wake], [], [])
         if wake in readable:
@@ -184,17 +211,24 @@ def main() -> None:
             if (done := _reap(standby)) is not None:
                 status, cpu, maxrss = done
                 standby = 0
+                os.close(block_w)
                 _send(sock, {"status": status, "cpu": cpu, "maxrss": maxrss})
         if sock not in readable:
             continue
         try:
-            msg = sock.recv(_MAX_MSG)
+            msg, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 3)
         except ConnectionResetError:
-            msg = b""
-        if msg == b"next" and not standby:
-            standby = _offer(sock)
-            continue
-        # The worker is gone (or confused): take the job or idle standby down with us.
+            msg, fds = b"", []
+        if msg and not standby:
+            if msg == b"next" and not fds:
+                standby, block_w = _offer(sock, None)
+                continue
+            if msg.startswith(b"{") and len(fds) == 3:
+                standby, block_w = _offer(sock, (json.loads(msg)["prepare"], fds))
+                continue
+        # The worker is gone (or confused): take the job or standby down with us.
+        # The standby dies (SIGKILL, then reaped: its bwrap child got its parent-death
+        # SIGKILL meanwhile) before our end of its block pipe closes.
         if standby:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(standby, signal.SIGKILL)

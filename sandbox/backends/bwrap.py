@@ -58,10 +58,11 @@ from typing import Any, ClassVar
 
 from .._local import LocalWorkdirs, fork_reaper, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supervise
-from .._slots import Slot, SlotPool
+from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager
 from ..contract import ExecResult
+from ..languages import languages
 from ..limiter import JobLimiter
 
 __all__ = ["BwrapBackend"]
@@ -106,6 +107,18 @@ def _probe() -> tuple[bool, str]:
     return True, f"{exe} creates user/pid/net/ipc/uts/mount namespaces"
 
 
+def _preparable(step: Step) -> bool:
+    """Only a language's own command with no caller environment is started ahead of
+    time: a waiting sandbox then holds nothing the caller gave (a command line or
+    environment of the previous job) before the next job exists."""
+    if step.env:
+        return False
+    for lang in languages().values():
+        if step.argv in (lang.run, lang.compile):
+            return True
+    return False
+
+
 class BwrapBackend(Backend):
     name: ClassVar[str] = "bwrap"
 
@@ -114,7 +127,9 @@ class BwrapBackend(Backend):
         self.exe = _bwrap_path() or "bwrap"
         self.workdirs = LocalWorkdirs(workdir_base)
         self.cgroups, self.cgroup_note = CgroupManager.detect()
-        self._slots = SlotPool(self.cgroups) if self.cgroups is not None else None
+        self._slots = (
+            SlotPool(self.cgroups, self.workdirs.remove) if self.cgroups is not None else None
+        )
         if self.cgroups is None:
             self.cgroup_note += (
                 "; falling back to RLIMIT_AS (memory) and RLIMIT_NPROC (processes, "
@@ -154,9 +169,12 @@ class BwrapBackend(Backend):
                 args += ["--ro-bind", path, path]
         return args
 
-    def _argv(self, step: Step, workdir: str) -> list[str]:
+    def _argv(self, step: Step, workdir: str, block_fd: int | None = None) -> list[str]:
         limits = step.limits
         args = [self.exe, "--unshare-all", "--unshare-user", "--disable-userns"]
+        if block_fd is not None:
+            # Started ahead of time: build the sandbox, then wait for the job.
+            args += ["--block-fd", str(block_fd)]
         if limits.network:
             args.append("--share-net")
         args += ["--die-with-parent", "--new-session", "--hostname", "sandbox",
@@ -168,27 +186,80 @@ class BwrapBackend(Backend):
                  "--remount-ro", "/", "--", *step.argv]  # fmt: skip
         return args
 
-    def _execute_in_slot(
-        self, slot: Slot, step: Step, argv: list[str], env: dict[str, str]
-    ) -> Outcome:
+    def _rlimits(self, step: Step) -> list[tuple[int, int, int]]:
         limits = step.limits
-        start = time.monotonic()
-        rlimits = job_rlimits(
+        return job_rlimits(
             cpu_s=limits.cpu_s,
             address_space=None,
             file_size=limits.file_size_bytes,
             open_files=limits.open_files,
             processes=None,
         )
-        child = slot.spawn(argv, env=env, cwd="/", rlimits=rlimits, ids=self.workdirs.ids,
-                           with_stdin=bool(step.stdin))  # fmt: skip
+
+    @staticmethod
+    def _shape(step: Step) -> object:
+        """What a bwrap started ahead of time must match to run ``step``."""
+        return (step.argv, tuple(sorted(step.env.items())), step.limits, bool(step.stdin))
+
+    def _prepare_next(self, slot: Slot, step: Step, key: object) -> None:
+        """Ask the slot for its next standby; when this job's shape repeats the last
+        one's, a bwrap for the same shape is started ahead of time (blocked before the
+        command) in a fresh, empty work dir."""
+        if slot.broken:
+            return
+        repeat = slot.last_key == key
+        slot.last_key = key
+        if not repeat or not _preparable(step):
+            slot.replenish(None)
+            return
+        workdir = self.workdirs.create_empty()
+        argv = self._argv(step, workdir, block_fd=3)
+        env = scrubbed_env("/work", step.env)
+        request = make_request(argv, env, "/", self._rlimits(step), self.workdirs.ids)
+        slot.replenish((key, workdir, request, bool(step.stdin)))
+
+    def _execute_in_slot(self, slot: Slot, step: Step, key: object) -> tuple[Outcome, str]:
+        """Run ``step`` in ``slot``: in its prepared bwrap if that has the step's shape,
+        else through its plain standby.  Returns the outcome and the work dir used."""
+        limits = step.limits
+        prepared = slot.prepared
+        if prepared is not None and prepared.key != key:
+            slot.discard_prepared()
+            slot.replenish(None)
+            slot.ready_for(limits.memory_bytes, limits.processes + 3)
+            prepared = None
+        if prepared is not None:
+            workdir = prepared.workdir
+            try:
+                self.workdirs.fill(workdir, step)
+            except BaseException:
+                slot.discard_prepared()
+                self.workdirs.remove(workdir)
+                raise
+            start = time.monotonic()
+            child = slot.go()
+        else:
+            workdir = self.workdirs.create(step)
+            start = time.monotonic()
+            try:
+                child = slot.spawn(self._argv(step, workdir), env=scrubbed_env("/work", step.env),
+                                   cwd="/", rlimits=self._rlimits(step), ids=self.workdirs.ids,
+                                   with_stdin=bool(step.stdin))  # fmt: skip
+            except BaseException:
+                self.workdirs.remove(workdir)
+                raise
 
         def kill(_pid: int) -> None:
             # Everything in the slot's cgroup but the spawner, which reaps what dies.
             slot.job_killed()
 
-        return supervise(child, start=start, stdin=step.stdin, wall_s=limits.wall_s,
-                         output_bytes=limits.output_bytes, kill=kill)  # fmt: skip
+        try:
+            out = supervise(child, start=start, stdin=step.stdin, wall_s=limits.wall_s,
+                            output_bytes=limits.output_bytes, kill=kill)  # fmt: skip
+        except BaseException:
+            self.workdirs.remove(workdir)
+            raise
+        return out, workdir
 
     def _execute_with_rlimits(self, step: Step, argv: list[str], env: dict[str, str]) -> Outcome:
         """Without writable cgroups: rlimits only, started through ``preexec_fn``."""
@@ -232,17 +303,12 @@ class BwrapBackend(Backend):
         workdir = None
         slot: Slot | None = None
         pool = self._slots if self.cgroups is not None else None
+        key = self._shape(step)
         try:
             if pool is not None:
                 # +3: the spawner, bwrap's monitor and the namespace init count too.
                 slot, base = pool.take(limits.memory_bytes, limits.processes + 3)
-            else:
-                notes.append(self.cgroup_note)
-            workdir = self.workdirs.create(step)
-            argv = self._argv(step, workdir)
-            env = scrubbed_env("/work", step.env)
-            if slot is not None:
-                out = self._execute_in_slot(slot, step, argv, env)
+                out, workdir = self._execute_in_slot(slot, step, key)
                 cg = slot.cgroup
                 oom = cg.oom_kills() - base.oom_kills
                 refused = cg.pids_refused() - base.pids_refused
@@ -254,7 +320,10 @@ class BwrapBackend(Backend):
                 cpu_s = cpu - base.cpu_s if cpu is not None and base.cpu_s is not None else 0.0
                 cpu_s = cpu_s or out.cpu_s
             else:
-                out = self._execute_with_rlimits(step, argv, env)
+                notes.append(self.cgroup_note)
+                workdir = self.workdirs.create(step)
+                out = self._execute_with_rlimits(step, self._argv(step, workdir),
+                                                 scrubbed_env("/work", step.env))  # fmt: skip
                 oom = refused = 0
                 peak = out.maxrss_bytes
                 cpu_s = out.cpu_s
@@ -262,7 +331,10 @@ class BwrapBackend(Backend):
             notes += collect_notes
         finally:
             if pool is not None and slot is not None:
-                pool.give_back(slot)
+                try:
+                    self._prepare_next(slot, step, key)
+                finally:
+                    pool.give_back(slot)
             if workdir is not None:
                 self.workdirs.remove(workdir)
         exit_code, sig = out.exit_code, out.signal
