@@ -25,9 +25,17 @@ from typing import Protocol
 from .errors import SandboxInternalError
 
 __all__ = [
-    "SPAWN_LOCK", "Child", "Outcome", "PopenChild", "execute", "kill_group", "owner_gone",
-    "job_rlimits", "set_rlimits", "supervise",
-]  # fmt: skip
+    "SPAWN_LOCK",
+    "Child",
+    "Outcome",
+    "PopenChild",
+    "execute",
+    "job_rlimits",
+    "kill_group",
+    "owner_gone",
+    "set_rlimits",
+    "supervise",
+]
 
 #: Held while job files are open for writing and while a child is between fork and
 #: exec.  A child forked by another thread inherits (until its exec) any fd open at

@@ -192,9 +192,7 @@ class Slot:
     def spawner_pid(self) -> int:
         return self.proc.pid
 
-    def replenish(
-        self, prepare: tuple[object, str, dict[str, object], bool] | None
-    ) -> None:
+    def replenish(self, prepare: tuple[object, str, dict[str, object], bool] | None) -> None:
         """Ask the spawner for the next standby (once the last one is used up).  With
         ``prepare`` = (shape key, empty work dir, request with ``--block-fd 3``, whether
         the job has stdin), the standby starts that bwrap at once and it waits, blocked."""
@@ -350,10 +348,14 @@ class Slot:
         for only after the spawner's report).  If the job's files still fill the
         memory limit, lift it so that the spawner can report."""
         left = self.cgroup.kill_all(spare={self.spawner_pid})
-        if left == {self.spawner_pid} and self._limits is not None:
-            if self.cgroup.usage_bytes() > self._limits[0] - _REPORT_HEADROOM:
-                self._limits = None
-                self.cgroup.lift_memory_limit()
+        near_full = (
+            left == {self.spawner_pid}
+            and self._limits is not None
+            and self.cgroup.usage_bytes() > self._limits[0] - _REPORT_HEADROOM
+        )
+        if near_full:
+            self._limits = None
+            self.cgroup.lift_memory_limit()
 
     def destroy(self) -> None:
         """Stop the spawner (it kills its job or standby) and remove the cgroup."""

@@ -54,6 +54,7 @@ import signal
 import socket
 import sys
 import time
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
@@ -72,7 +73,7 @@ def _setup() -> tuple[socket.socket, int]:
     return sock, wake_r
 
 
-def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None:  # type: ignore[type-arg]
+def _child(req: dict[str, Any], fds: list[int], sock: socket.socket, spawner: int) -> None:
     """In the standby: become the job's bwrap.  Never returns."""
     err_w = sock.fileno()
     try:
@@ -104,7 +105,7 @@ def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None
         if os.getppid() != spawner:
             os._exit(127)
         os.execve(req["argv"][0], req["argv"], req["env"])
-    except BaseException as exc:  # noqa: BLE001 - report anything, then die
+    except BaseException as exc:  # report anything, then die
         with contextlib.suppress(OSError):
             why = f"{type(exc).__name__}: {exc}"[:1000]
             os.write(err_w, json.dumps({"error": why}).encode())
@@ -112,7 +113,8 @@ def _child(req: dict, fds: list[int], sock: socket.socket, spawner: int) -> None
 
 
 def _fork_standby(
-    worker: socket.socket, prepare: tuple[dict, list[int]] | None  # type: ignore[type-arg]
+    worker: socket.socket,
+    prepare: tuple[dict[str, Any], list[int]] | None,
 ) -> tuple[int, socket.socket, int]:
     """Fork the next standby: the pid, the worker's end of its socket and the write
     end of its block pipe.  With ``prepare`` (a request and its three fds) the standby
@@ -161,7 +163,7 @@ def _reap(child: int) -> tuple[int, float, int] | None:
             found = (status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
 
 
-def _send(sock: socket.socket, msg: dict, fds: tuple[int, ...] = ()) -> None:  # type: ignore[type-arg]
+def _send(sock: socket.socket, msg: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
     """Send one message; retried while the cgroup is out of memory (a job that filled
     its limit with files) until the worker, having killed the job, lifts the limit."""
     data = json.dumps(msg).encode()
@@ -182,7 +184,9 @@ def _drain(fd: int) -> None:
             pass
 
 
-def _offer(sock: socket.socket, prepare: tuple[dict, list[int]] | None) -> tuple[int, int]:  # type: ignore[type-arg]
+def _offer(
+    sock: socket.socket, prepare: tuple[dict[str, Any], list[int]] | None
+) -> tuple[int, int]:
     """Fork a standby and offer it to the worker: its pid, and our copy of the write
     end of its block pipe.  That copy is held until the standby is reaped, so a
     prepared bwrap never sees EOF there (which would let it run) merely because the
@@ -205,7 +209,7 @@ def main() -> None:
     _send(sock, {"ready": True})
     standby = block_w = 0
     while True:
-        readable, _, _ = select.select([sock, wake], [], [])
+        readable, _, _ = select.select([sock.fileno(), wake], [], [])
         if wake in readable:
             _drain(wake)
             if (done := _reap(standby)) is not None:
@@ -213,7 +217,7 @@ def main() -> None:
                 standby = 0
                 os.close(block_w)
                 _send(sock, {"status": status, "cpu": cpu, "maxrss": maxrss})
-        if sock not in readable:
+        if sock.fileno() not in readable:
             continue
         try:
             msg, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 3)

@@ -113,10 +113,7 @@ def _preparable(step: Step) -> bool:
     environment of the previous job) before the next job exists."""
     if step.env:
         return False
-    for lang in languages().values():
-        if step.argv in (lang.run, lang.compile):
-            return True
-    return False
+    return any(step.argv in (lang.run, lang.compile) for lang in languages().values())
 
 
 class BwrapBackend(Backend):
@@ -136,6 +133,8 @@ class BwrapBackend(Backend):
                 "counted per host user across jobs)"
             )
         self._mounts = self._system_mounts()
+        #: Jobs run in a bwrap started ahead of time / started on demand.
+        self.starts = {"prepared": 0, "on_demand": 0}
 
     @classmethod
     def probe(cls) -> tuple[bool, str]:
@@ -154,6 +153,7 @@ class BwrapBackend(Backend):
             "cgroups": self.cgroup_note,
             "runs_as": f"host uid {ids[0]}" if ids else f"host uid {os.geteuid()}",
             "workdir_base": self.workdirs.base,
+            "starts": dict(self.starts),
         }
 
     @staticmethod
@@ -238,6 +238,7 @@ class BwrapBackend(Backend):
                 raise
             start = time.monotonic()
             child = slot.go()
+            self.starts["prepared"] += 1
         else:
             workdir = self.workdirs.create(step)
             start = time.monotonic()
@@ -248,6 +249,7 @@ class BwrapBackend(Backend):
             except BaseException:
                 self.workdirs.remove(workdir)
                 raise
+            self.starts["on_demand"] += 1
 
         def kill(_pid: int) -> None:
             # Everything in the slot's cgroup but the spawner, which reaps what dies.

@@ -188,3 +188,81 @@ def test_bwrap_slots_are_reused_and_checked_between_jobs() -> None:
     finally:
         stray.kill()
         stray.wait()
+
+
+def test_bwrap_prepared_sandboxes_are_fresh_and_used_once() -> None:
+    backend = make_backend("bwrap")
+    if backend._slots is None:  # type: ignore[attr-defined]
+        pytest.skip("cgroups are not writable here")
+    writer = (
+        "import os\n"
+        "dirs = ('/work', '/tmp', '/dev/shm')\n"
+        "print(sorted(n for d in dirs for n in os.listdir(d)),\n"
+        "      len([p for p in os.listdir('/proc') if p.isdigit()]))\n"
+        "for d in dirs:\n"
+        "    open(os.path.join(d, 'left-by-a-job'), 'w').write('x')\n"
+    )
+    starts = dict(backend.starts)  # type: ignore[attr-defined]
+    results = [backend.run(ExecRequest(language="python3", source=writer)) for _ in range(4)]
+    assert [r.verdict for r in results] == ["ok"] * 4, results
+    # Same shape (python3, no env) again and again: after the second job the next
+    # sandbox is built ahead of time, yet each job sees only its own fresh state.
+    assert backend.starts["prepared"] - starts["prepared"] >= 2  # type: ignore[attr-defined]
+    for res in results:
+        assert res.stdout == "['main.py'] 2\n", res  # bwrap's init and the job only
+    # A prepared sandbox of another shape is discarded, not used.
+    res = backend.run(ExecRequest(language="python3", source="print(1)", limits=Limits(wall_s=7)))
+    assert res.verdict == "ok" and res.stdout == "1\n"
+
+
+PREPARED_WORKER = """
+import sys, sandbox
+backend = sandbox.get_backend("bwrap")
+for _ in range(3):
+    assert backend.run(sandbox.ExecRequest(language="python3", source="pass")).verdict == "ok"
+print(backend.starts["prepared"], flush=True)
+sys.stdin.read()
+"""
+
+
+def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
+    backend = make_backend("bwrap")
+    if backend._slots is None:  # type: ignore[attr-defined]
+        pytest.skip("cgroups are not writable here")
+    worker = subprocess.Popen(
+        [sys.executable, "-c", PREPARED_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert worker.stdout is not None
+    try:
+        assert int(worker.stdout.readline()) >= 1
+        tag = f"/job-{worker.pid}-".encode()
+
+        def waiting() -> list[str]:
+            found = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if tag in fh.read():
+                        found.append(pid)
+            return found
+
+        deadline = time.monotonic() + 10
+        while not waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting(), "no sandbox was prepared for the next job"
+        worker.kill()
+        worker.wait()
+        deadline = time.monotonic() + 3
+        while waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting() == []
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    fresh = BwrapBackend()
+    try:
+        assert fresh.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+        left = [n for n in os.listdir(fresh.workdirs.base) if n.startswith(f"job-{worker.pid}-")]
+        assert left == []
+    finally:
+        fresh.close()
