@@ -10,6 +10,18 @@ fresh host dir on ``/dev/shm``, whose pages are charged to the job's memory cgro
 deleted after the job).  When the worker is root, bwrap itself runs as ``nobody``
 (see ``sandbox._local``).
 
+How a job starts (see ``sandbox._slots`` and ``sandbox._spawner``): each concurrency
+slot keeps one cgroup with a small spawner process inside; the spawner forks a
+standby child ahead of time, which receives the job, applies its rlimits, session
+and uid, and execs bwrap -- born in the cgroup, with no fork of the worker and no
+cgroup created or joined per job.  When a job's shape (a language's own command, no
+caller environment, same limits) repeats on a slot, the next job's bwrap is started
+at once with ``--block-fd``: it builds the namespaces and mounts in a fresh, empty
+work dir and waits; the next job of that shape writes its files there and unblocks
+it (a job of another shape kills it and starts on demand).  Each sandbox runs
+exactly one job.  Without writable cgroups the backend starts bwrap through
+``preexec_fn`` with rlimits only.
+
 Protects against:
     * network egress of any kind (loopback Redis/PostgreSQL included): the network
       namespace has only a down ``lo`` unless ``Limits.network`` is true;
@@ -18,8 +30,9 @@ Protects against:
       the worker's files are simply not mounted;
     * writing outside ``/work`` and ``/tmp`` (everything else is read-only or absent);
       state for the next job (work dir, ``/tmp`` and ``/dev/shm`` die with the job);
-    * fork bombs and memory bombs: a per-job cgroup with ``pids.max`` and a memory
-      limit (v1 or v2, see ``sandbox.cgroups``); without writable cgroups the backend
+    * fork bombs and memory bombs: the slot's cgroup, re-limited for each job, with
+      ``pids.max`` and a memory limit (v1 or v2, see ``sandbox.cgroups``), checked to
+      hold nothing but the spawner (and the waiting sandbox) before each job; without writable cgroups the backend
       falls back to ``RLIMIT_NPROC`` and ``RLIMIT_AS`` and says so in ``info()``;
     * CPU/wall time, output floods, huge files, fd exhaustion (rlimits + the shared
       engine in ``sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
@@ -28,14 +41,20 @@ Protects against:
     * mount, ptrace of anything outside, setuid: the job has no capabilities at all
       (bounding set empty), no_new_privs is set, setuid-root binaries are not honoured,
       uid 0 is not even mapped; host processes are invisible (own pid namespace);
-    * a worker killed mid-run: the chain worker -> reaper -> bwrap holds parent-death
-      signals end to end and ``--die-with-parent`` kills the namespace; stale work dirs
-      and cgroups are reaped when the next backend starts;
-    * zombies: a small subreaper (``sandbox._local.fork_reaper``, outside the job's
-      cgroup and uid) sits between the worker and bwrap and reaps the namespace init
-      that bwrap leaves behind.
+    * a worker killed mid-run: each spawner sees its socket to the worker close,
+      SIGKILLs its job's (or waiting sandbox's) bwrap, whose ``--die-with-parent``
+      takes the namespace with it, and exits; stale work dirs and slot cgroups are
+      reaped when the next backend starts;
+    * zombies: the spawner is a child subreaper (outside the job's uid, in the slot
+      cgroup but never killed by the job sweep) and reaps the namespace init that
+      bwrap leaves behind (``sandbox._local.fork_reaper`` does this on the fallback
+      path).
 
 Does NOT protect against:
+    * losing the slot: a memory bomb that fills the limit with files in its work dir
+      can get the spawner OOM-killed too (its score cannot be lowered without CAP_SYS_RESOURCE;
+      jobs get oom_score_adj 1000 so they go first): the job's verdict is still
+      ``memory`` and the slot is replaced;
     * kernel bugs reachable through the syscalls left open (no seccomp filter is
       installed) -- use the ``docker`` backend with its seccomp profile, or a VM,
       when that matters;
