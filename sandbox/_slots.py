@@ -152,8 +152,6 @@ class Slot:
         self.discard_workdir = discard_workdir
         self.broken = False
         self.oom_base = 0
-        #: Shape of the last job run here (the backend predicts the next from it).
-        self.last_key: object = None
         #: (memory bytes, processes) last written to the cgroup; None: unknown/lifted.
         self._limits: tuple[int, int] | None = None
         self._standby: _Standby | None = None
@@ -446,45 +444,86 @@ class SpawnedChild:
 
 
 class SlotPool:
-    """Free slots of one backend; :meth:`take` hands out a ready one."""
+    """Free slots of one backend; :meth:`take` hands out a ready one.
 
-    def __init__(self, cgroups: CgroupManager, discard_workdir: Callable[[str], None]) -> None:
+    Slots are handed out oldest-returned first, and the pool keeps one slot more
+    than it has jobs in flight (up to ``2 * max_jobs()``): a slot's next sandbox is
+    then built while another slot runs the next job, so back-to-back jobs find it
+    ready rather than half built."""
+
+    def __init__(
+        self,
+        cgroups: CgroupManager,
+        discard_workdir: Callable[[str], None],
+        max_jobs: Callable[[], int] = lambda: 1,
+    ) -> None:
         self.cgroups = cgroups
         self.discard_workdir = discard_workdir
+        self.max_jobs = max_jobs
         self._free: list[Slot] = []
+        self._live = 0
         self._lock = threading.Lock()
         self._closed = False
+
+    def _new_slot(self) -> Slot:
+        with self._lock:
+            self._live += 1
+        try:
+            return Slot(self.cgroups.create(_IDLE_MEMORY, 8, kind="slot"), self.discard_workdir)
+        except BaseException:
+            with self._lock:
+                self._live -= 1
+            raise
+
+    def _destroy(self, slot: Slot) -> None:
+        with self._lock:
+            self._live -= 1
+        with contextlib.suppress(OSError):
+            slot.destroy()
 
     def take(self, memory_bytes: int, processes: int) -> tuple[Slot, Counters]:
         while True:
             with self._lock:
                 if self._closed:
                     raise SandboxInternalError("the bwrap backend is closed")
-                slot = self._free.pop() if self._free else None
+                slot = self._free.pop(0) if self._free else None
+            fresh = slot is None
             if slot is None:
-                slot = Slot(self.cgroups.create(_IDLE_MEMORY, 8, kind="slot"), self.discard_workdir)
-                try:
-                    return slot, slot.ready_for(memory_bytes, processes)
-                except BaseException:
-                    slot.destroy()
-                    raise
+                slot = self._new_slot()
             try:
                 return slot, slot.ready_for(memory_bytes, processes)
             except (OSError, SandboxInternalError):
-                slot.destroy()  # and try the next one, or a fresh slot
+                self._destroy(slot)
+                if fresh:
+                    raise
+                # else try the next one, or a fresh slot
 
     def give_back(self, slot: Slot) -> None:
-        if not slot.broken:
-            with self._lock:
-                if not self._closed:
-                    self._free.append(slot)
-                    return
-        slot.destroy()
+        if slot.broken:
+            self._destroy(slot)
+            return
+        spare = False
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._free.append(slot)
+                spare = len(self._free) < 2 and self._live < 2 * max(1, self.max_jobs())
+        if closed:
+            self._destroy(slot)
+        elif spare:
+            # Once per slot: a second free slot, so that the next job need not wait
+            # for the sandbox this one is building.
+            with contextlib.suppress(OSError, SandboxInternalError):
+                extra = self._new_slot()
+                with self._lock:
+                    if not self._closed:
+                        self._free.append(extra)
+                        return
+                self._destroy(extra)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             free, self._free = self._free, []
         for slot in free:
-            with contextlib.suppress(OSError):
-                slot.destroy()
+            self._destroy(slot)

@@ -144,7 +144,9 @@ class BwrapBackend(Backend):
         self.workdirs = LocalWorkdirs(workdir_base)
         self.cgroups, self.cgroup_note = CgroupManager.detect()
         self._slots = (
-            SlotPool(self.cgroups, self.workdirs.remove) if self.cgroups is not None else None
+            SlotPool(self.cgroups, self.workdirs.remove, lambda: self.limiter.max_jobs)
+            if self.cgroups is not None
+            else None
         )
         if self.cgroups is None:
             self.cgroup_note += (
@@ -152,6 +154,7 @@ class BwrapBackend(Backend):
                 "counted per host user across jobs)"
             )
         self._mounts = self._system_mounts()
+        self._last_key: object = None
         #: Jobs run in a bwrap started ahead of time / started on demand.
         self.starts = {"prepared": 0, "on_demand": 0}
 
@@ -222,12 +225,12 @@ class BwrapBackend(Backend):
 
     def _prepare_next(self, slot: Slot, step: Step, key: object) -> None:
         """Ask the slot for its next standby; when this job's shape repeats the last
-        one's, a bwrap for the same shape is started ahead of time (blocked before the
-        command) in a fresh, empty work dir."""
+        job's (on any slot), a bwrap for the same shape is started ahead of time
+        (blocked before the command) in a fresh, empty work dir."""
         if slot.broken:
             return
-        repeat = slot.last_key == key
-        slot.last_key = key
+        repeat = self._last_key == key
+        self._last_key = key
         if not repeat or not _preparable(step):
             slot.replenish(None)
             return
