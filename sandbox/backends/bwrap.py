@@ -259,7 +259,11 @@ class BwrapBackend(Backend):
                 self.workdirs.remove(workdir)
                 raise
             start = time.monotonic()
-            child = slot.go()
+            try:
+                child = slot.go()
+            except BaseException:
+                self.workdirs.remove(workdir)
+                raise
             self.starts["prepared"] += 1
         else:
             workdir = self.workdirs.create(step)
