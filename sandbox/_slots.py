@@ -272,6 +272,14 @@ class Slot:
             baseline_bytes=self.cgroup.usage_bytes(),
         )
 
+    def waiting_workdir(self) -> str | None:
+        """The (empty) work dir of the sandbox prepared or being prepared here."""
+        if self._standby is not None and self._standby.prepared is not None:
+            return self._standby.prepared.workdir
+        if self._asked is not None and self._asked[0] is not None:
+            return self._asked[0].workdir
+        return None
+
     @property
     def prepared(self) -> Prepared | None:
         """The prepared sandbox waiting in this slot (after :meth:`ready_for`)."""
@@ -520,6 +528,12 @@ class SlotPool:
                         self._free.append(extra)
                         return
                 self._destroy(extra)
+
+    def waiting_workdirs(self) -> set[str]:
+        """Work dirs of sandboxes waiting, prepared, for a job that has not come yet."""
+        with self._lock:
+            found = {slot.waiting_workdir() for slot in self._free}
+        return {path for path in found if path is not None}
 
     def close(self) -> None:
         with self._lock:

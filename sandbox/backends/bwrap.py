@@ -166,6 +166,10 @@ class BwrapBackend(Backend):
         if self._slots is not None:
             self._slots.close()
 
+    def waiting_workdirs(self) -> set[str]:
+        """Empty work dirs of sandboxes prepared ahead of time (no job's files yet)."""
+        return self._slots.waiting_workdirs() if self._slots is not None else set()
+
     def info(self) -> dict[str, Any]:
         ids = self.workdirs.ids
         return {

@@ -211,6 +211,9 @@ def test_bwrap_prepared_sandboxes_are_fresh_and_used_once() -> None:
     assert backend.starts["prepared"] - starts["prepared"] >= 2  # type: ignore[attr-defined]
     for res in results:
         assert res.stdout == "['main.py'] 2\n", res  # bwrap's init and the job only
+    # What waits for the next job holds none of this job's files.
+    waiting = backend.waiting_workdirs()  # type: ignore[attr-defined]
+    assert waiting and all(os.listdir(d) == [] for d in waiting)
     # A prepared sandbox of another shape is discarded, not used.
     res = backend.run(ExecRequest(language="python3", source="print(1)", limits=Limits(wall_s=7)))
     assert res.verdict == "ok" and res.stdout == "1\n"
