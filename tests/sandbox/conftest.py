@@ -83,8 +83,11 @@ class Host:
         found: list[str] = []
         workdirs = getattr(self.backend, "workdirs", None)
         if workdirs is not None:
-            # bwrap's sandboxes prepared for a next job hold an empty work dir: not left.
-            waiting = getattr(self.backend, "waiting_workdirs", set)()
+            # bwrap's sandboxes prepared for a next job hold an empty work dir: not left
+            # (any backend of this process: they share the work dir base).
+            waiting: set[str] = set()
+            for backend in {*sandbox.registry._INSTANCES.values(), self.backend}:
+                waiting |= getattr(backend, "waiting_workdirs", set)()
             found += [
                 n
                 for n in os.listdir(workdirs.base)
