@@ -6,13 +6,18 @@ Workloads:
   c++-run       run an already compiled C++ program (Program.run, the verifier's loop)
 Floors (no sandbox, same machine, same run):
   bare          /usr/bin/python3 -c pass; g++ -O2 + ./main in a fresh dir; ./main
+  bare -I -B    /usr/bin/python3 -I -B -c pass (py-hello only): the flags the sandbox's
+                python3 language runs with, for a like-for-like second ratio
 
 The machine is shared, so contenders are interleaved: every round runs one batch
 (``conc`` jobs at once) of each contender in a shuffled order, and load spikes hit
 all of them alike.  Latency is per job; jobs/s is jobs / summed batch wall time.
 For docker the pool refills while the other contenders run (a job finds a warm
 container); the "docker b2b" rows run docker alone, back to back, which measures the
-sustained rate at which dockerd can start containers.
+sustained rate at which dockerd can start containers.  Likewise bwrap starts the
+next job's sandbox ahead of time when a job's shape repeats (see sandbox._slots);
+"bwrap b2b" runs bwrap alone, back to back, so that building the next sandbox
+competes with the current job.
 
     .venv/bin/python bench/sandbox_latency.py [--backends bwrap,docker,process] [--quick]
 """
@@ -39,6 +44,8 @@ CPP = '#include <cstdio>\nint main() { std::puts("hello"); return 0; }\n'
 PY = "print('hello')"
 WORKLOADS = ("py-hello", "c++-compile", "c++-run")
 Job = Callable[[], object]
+#: 1-minute load average sampled at every round.
+LOADS: list[float] = []
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -74,6 +81,9 @@ def bare_jobs(tmp: str) -> dict[str, Job]:
 
     return {
         "py-hello": partial(subprocess.run, ["/usr/bin/python3", "-c", "pass"], check=True),
+        "py-hello -I -B": partial(
+            subprocess.run, ["/usr/bin/python3", "-I", "-B", "-c", "pass"], check=True
+        ),
         "c++-compile": compile_and_run,
         "c++-run": partial(
             subprocess.run, [os.path.join(tmp, "main")], check=True, capture_output=True
@@ -117,6 +127,7 @@ def interleave(
     for name in contenders:  # warm-up
         contenders[name][work]()
     for _ in range(rounds):
+        LOADS.append(os.getloadavg()[0])
         if before_round is not None:
             before_round()
         order = list(contenders)
@@ -165,10 +176,24 @@ def main() -> None:
     for conc in (1, 2):
         with ThreadPoolExecutor(conc) as pool:
             for work in WORKLOADS:
+                contenders = dict(local)
+                if work == "py-hello":
+                    flags = {"py-hello": bare["py-hello -I -B"]}
+                    contenders["bare -I -B"] = flags
                 for name, (lat, thr) in interleave(
-                    pool, local, work, conc, rounds[work], rng
+                    pool, contenders, work, conc, rounds[work], rng
                 ).items():
                     rows.append(("local", name, work, conc, lat, thr))
+                if "bwrap" in local:
+                    # Back to back: the next job's sandbox is started ahead of time
+                    # while the last job is finished, not during other work.
+                    b2b: list[float] = []
+                    took = 0.0
+                    for _ in range(rounds[work]):
+                        b_lat, b_wall = batch(pool, local["bwrap"][work], conc)
+                        b2b += b_lat
+                        took += b_wall
+                    rows.append(("local", "bwrap b2b", work, conc, b2b, len(b2b) / took))
             if "docker" not in backends:
                 continue
             docker = backends["docker"]
@@ -191,7 +216,9 @@ def main() -> None:
 
     floors = {(g, w, c): statistics.median(lat) for g, n, w, c, lat, _ in rows if n == "bare"}
     print(f"\nload average before: {load0[0]:.2f} {load0[1]:.2f}; after: "
-          f"{os.getloadavg()[0]:.2f}; CPUs: {os.cpu_count()}; sandbox job cap: "
+          f"{os.getloadavg()[0]:.2f}; during (per round): median "
+          f"{statistics.median(LOADS):.2f}, min {min(LOADS):.2f}, max {max(LOADS):.2f}; "
+          f"CPUs: {os.cpu_count()}; nice: {os.nice(0)}; sandbox job cap: "
           f"{sandbox.get_limiter().max_jobs}\n")  # fmt: skip
     head = (f"{'backend':<11} {'workload':<12} {'conc':>4} {'jobs':>4} {'p50 ms':>8} "
             f"{'p99 ms':>8} {'jobs/s':>7} {'p50/bare':>8}")  # fmt: skip
@@ -207,6 +234,11 @@ def main() -> None:
                   f"{pct(jobs, 99) * 1e3:>8.1f} {thr:>7.1f} "
                   f"{p50 / floors[(g, work, conc)]:>7.2f}x")  # fmt: skip
         print()
+    flags_floor = {c: statistics.median(lat) for g, n, w, c, lat, _ in rows if n == "bare -I -B"}
+    for g, name, work, conc, jobs, _ in rows:
+        if g == "local" and work == "py-hello" and name not in ("bare", "bare -I -B", "process"):
+            print(f"{name} py-hello, {conc} job(s): p50 {statistics.median(jobs) / flags_floor[conc]:.2f}x "
+                  f"of python3 -I -B -c pass")  # fmt: skip
 
 
 if __name__ == "__main__":

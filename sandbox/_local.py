@@ -175,18 +175,31 @@ class LocalWorkdirs:
         return removed
 
     def create(self, step: Step) -> str:
+        path = self.create_empty()
+        try:
+            self.fill(path, step)
+        except BaseException:
+            _rmtree(path)
+            raise
+        return path
+
+    def create_empty(self) -> str:
+        """A fresh, empty work dir owned by the job user."""
         name = f"job-{os.getpid()}-{next(_counter)}-{secrets.token_hex(4)}"
         path = os.path.join(self.base, name)
         os.mkdir(path, 0o700)
         try:
             if self.ids:
                 os.chown(path, *self.ids)
-            with SPAWN_LOCK:
-                write_tree(path, step.files, self.ids)
         except BaseException:
             _rmtree(path)
             raise
         return path
+
+    def fill(self, path: str, step: Step) -> None:
+        """Write the step's files into the (empty) work dir ``path``."""
+        with SPAWN_LOCK:
+            write_tree(path, step.files, self.ids)
 
     @staticmethod
     def collect(path: str, step: Step) -> tuple[dict[str, bytes], list[str]]:

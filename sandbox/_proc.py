@@ -20,10 +20,22 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .errors import SandboxInternalError
 
-__all__ = ["SPAWN_LOCK", "Outcome", "execute", "kill_group", "owner_gone", "set_rlimits"]
+__all__ = [
+    "SPAWN_LOCK",
+    "Child",
+    "Outcome",
+    "PopenChild",
+    "execute",
+    "job_rlimits",
+    "kill_group",
+    "owner_gone",
+    "set_rlimits",
+    "supervise",
+]
 
 #: Held while job files are open for writing and while a child is between fork and
 #: exec.  A child forked by another thread inherits (until its exec) any fd open at
@@ -49,6 +61,30 @@ class Outcome:
     maxrss_bytes: int
 
 
+def job_rlimits(
+    *,
+    cpu_s: float,
+    address_space: int | None,
+    file_size: int,
+    open_files: int,
+    processes: int | None,
+) -> list[tuple[int, int, int]]:
+    """The rlimits of a job as ``(resource, soft, hard)``."""
+    cpu = max(1, int(cpu_s + 0.999))
+    limits = [
+        # SIGXCPU at the soft limit, SIGKILL one second later if it is caught.
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, file_size, file_size),
+        (resource.RLIMIT_NOFILE, open_files, open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+    if address_space is not None:
+        limits.append((resource.RLIMIT_AS, address_space, address_space))
+    if processes is not None:
+        limits.append((resource.RLIMIT_NPROC, processes, processes))
+    return limits
+
+
 def set_rlimits(
     *,
     cpu_s: float,
@@ -58,16 +94,14 @@ def set_rlimits(
     processes: int | None,
 ) -> None:
     """Apply rlimits to the calling process (used in a child before exec)."""
-    cpu = max(1, int(cpu_s + 0.999))
-    # SIGXCPU at the soft limit, SIGKILL one second later if it is caught.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if address_space is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-    if processes is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    for res, soft, hard in job_rlimits(
+        cpu_s=cpu_s,
+        address_space=address_space,
+        file_size=file_size,
+        open_files=open_files,
+        processes=processes,
+    ):
+        resource.setrlimit(res, (soft, hard))
 
 
 def _nonblock_write(fd: int, data: memoryview) -> int:
@@ -97,6 +131,61 @@ def _spawn(
         start_new_session=True,
         preexec_fn=preexec_fn,
     )
+
+
+class Child(Protocol):
+    """A started job process as :func:`supervise` sees it."""
+
+    pid: int
+    #: Pipe ends held by the host: the job's stdin (-1: none), stdout, stderr.
+    stdin_fd: int
+    stdout_fd: int
+    stderr_fd: int
+    #: Becomes readable once the main process has exited.
+    exit_fd: int
+
+    def reap(self) -> tuple[int, float, int]:
+        """(exit code as ``Popen.returncode``, CPU seconds, max RSS bytes) once exited."""
+        ...
+
+    def close_stdin(self) -> None:
+        """All of stdin is written: close the host's end."""
+        ...
+
+    def close(self) -> None:
+        """Release what the host holds; kill and reap the process if still there."""
+        ...
+
+
+class PopenChild:
+    """A job started by ``subprocess.Popen``; exit seen through a pidfd."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
+        self.proc = proc
+        self.pid = proc.pid
+        self.stdin_fd = proc.stdin.fileno() if proc.stdin is not None else -1
+        self.stdout_fd = proc.stdout.fileno()
+        self.stderr_fd = proc.stderr.fileno()
+        self.exit_fd = os.pidfd_open(proc.pid)
+
+    def reap(self) -> tuple[int, float, int]:
+        _, status, usage = os.wait4(self.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return self.proc.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+
+    def close_stdin(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+
+    def close(self) -> None:
+        os.close(self.exit_fd)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def execute(
@@ -136,21 +225,36 @@ def execute(
         if err_w >= 0:
             os.close(err_w)
         os.close(err_r)
+    child = PopenChild(proc)
+    return supervise(child, start=start, stdin=stdin, wall_s=wall_s,
+                     output_bytes=output_bytes, kill=kill)  # fmt: skip
+
+
+def supervise(
+    child: Child,
+    *,
+    start: float,
+    stdin: bytes,
+    wall_s: float,
+    output_bytes: int,
+    kill: Callable[[int], None],
+) -> Outcome:
+    """Feed stdin, collect capped output, enforce the wall deadline, then reap ``child``
+    (closing it in all cases); ``kill(pid)`` must kill the whole tree of the job."""
     deadline = start + wall_s
-    assert proc.stdout is not None and proc.stderr is not None
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    out_fd, err_fd = child.stdout_fd, child.stderr_fd
     bufs: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
     sizes = dict.fromkeys(bufs, 0)
     truncated = dict.fromkeys(bufs, False)
     timed_out = exceeded = exited = killed = False
     sel = selectors.DefaultSelector()
-    pidfd = os.pidfd_open(proc.pid)
+    exit_fd = child.exit_fd
     try:
-        sel.register(pidfd, selectors.EVENT_READ)
+        sel.register(exit_fd, selectors.EVENT_READ)
         for fd in bufs:
             sel.register(fd, selectors.EVENT_READ)
         pending = memoryview(stdin)
-        in_fd = proc.stdin.fileno() if proc.stdin is not None else -1
+        in_fd = child.stdin_fd
         if in_fd >= 0:
             os.set_blocking(in_fd, False)
             sel.register(in_fd, selectors.EVENT_WRITE)
@@ -159,7 +263,7 @@ def execute(
             remaining = deadline - time.monotonic()
             if remaining <= 0 and not killed:
                 timed_out = True
-                kill(proc.pid)
+                kill(child.pid)
                 killed = True
                 # Give the pipes a moment to report EOF after the kill.
                 deadline = time.monotonic() + 2.0
@@ -168,12 +272,12 @@ def execute(
                 break
             for key, _ in sel.select(remaining):
                 fd = key.fd
-                if fd == pidfd:
+                if fd == exit_fd:
                     exited = True
-                    sel.unregister(pidfd)
+                    sel.unregister(exit_fd)
                     if open_pipes and not killed:
                         # Whatever still holds our pipes outlived the main process.
-                        kill(proc.pid)
+                        kill(child.pid)
                         killed = True
                 elif fd == in_fd:
                     try:
@@ -184,8 +288,8 @@ def execute(
                         pending = pending[:0]
                     if not pending:
                         sel.unregister(fd)
-                        assert proc.stdin is not None
-                        proc.stdin.close()
+                        child.close_stdin()
+                        in_fd = -1
                 else:
                     chunk = os.read(fd, _CHUNK)
                     if not chunk:
@@ -198,26 +302,18 @@ def execute(
                         truncated[fd] = True
                         if not killed:
                             exceeded = True
-                            kill(proc.pid)
+                            kill(child.pid)
                             killed = True
                     if chunk:
                         bufs[fd].append(chunk)
                         sizes[fd] += len(chunk)
         # Always sweep before reaping: the main process is at worst a zombie here, so
         # its pid (and process group id) cannot have been reused yet.
-        kill(proc.pid)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        kill(child.pid)
+        code, cpu_s, maxrss = child.reap()
     finally:
         sel.close()
-        os.close(pidfd)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-        if proc.returncode is None:
-            proc.kill()
-            proc.wait()
-    code = proc.returncode
+        child.close()
     return Outcome(
         exit_code=code if code >= 0 else None,
         signal=-code if code < 0 else None,
@@ -228,8 +324,8 @@ def execute(
         output_exceeded=exceeded,
         timed_out=timed_out,
         wall_s=time.monotonic() - start,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        maxrss_bytes=usage.ru_maxrss * 1024,
+        cpu_s=cpu_s,
+        maxrss_bytes=maxrss,
     )
 
 

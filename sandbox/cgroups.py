@@ -15,8 +15,10 @@ of the worker still covers its jobs:
 
 The child joins its group itself, before exec (see :meth:`JobCgroup.join_fds`), so
 nothing it forks escapes.  :meth:`JobCgroup.kill_all` SIGKILLs every member until
-the group is empty.  Groups left by a dead worker (``job-<pid>-*`` with no such
-pid) are killed and removed when a :class:`CgroupManager` starts.  When none of
+the group is empty.  The ``bwrap`` backend keeps one long-lived group per concurrency
+slot instead (``slot-<pid>-<n>``, see ``sandbox._slots``), re-limited and checked
+empty before each job.  Groups left by a dead worker (``job-``/``slot-<pid>-*``
+with no such pid) are killed and removed when a :class:`CgroupManager` starts.  When none of
 this is possible, :func:`CgroupManager.detect` returns ``None`` with the reason,
 and the backends fall back to rlimits and say so.
 """
@@ -29,13 +31,16 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._proc import owner_gone
 
 __all__ = ["CgroupManager", "JobCgroup"]
 
 _BASE = "m1env-sandbox"
+#: One counter per process: several managers (backends) may share the directories.
+_counter = itertools.count()
+_counter_lock = threading.Lock()
 
 
 def _read(path: str) -> str:
@@ -86,6 +91,8 @@ class JobCgroup:
     memory_dir: str
     pids_dir: str
     cpu_dir: str | None = None
+    #: v2 only: an fd of ``memory.peak`` reset by :meth:`reset_peak` (peak since then).
+    _peak_fd: int = field(default=-1, repr=False)
 
     @property
     def dirs(self) -> list[str]:
@@ -110,6 +117,10 @@ class JobCgroup:
         """Open ``cgroup.procs`` of every group; the child writes its pid to each."""
         return [os.open(os.path.join(d, "cgroup.procs"), os.O_WRONLY) for d in self.dirs]
 
+    def members(self) -> set[int]:
+        """Pids of the processes in the group (all hierarchies)."""
+        return self._members()
+
     def _members(self) -> set[int]:
         pids: set[int] = set()
         for d in self.dirs:
@@ -117,20 +128,24 @@ class JobCgroup:
                 pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
         return pids
 
-    def kill_all(self, spare: int | None = None) -> None:
-        """SIGKILL every process in the group (but ``spare``) until none is left (~2 s)."""
+    def kill_all(self, spare: int | set[int] | None = None) -> set[int]:
+        """SIGKILL every process in the group (but ``spare``) until none is left (~2 s).
+        Returns the members left at the end (``spare`` ones, or stragglers)."""
         kill_file = os.path.join(self.memory_dir, "cgroup.kill")
         if spare is None and self.version == 2 and os.path.exists(kill_file):
             with contextlib.suppress(OSError):
                 _write(kill_file, "1")
+        spared = spare if isinstance(spare, set) else {spare} if spare is not None else set()
+        members = self._members()
         for attempt in range(400):
-            members = self._members() - {spare}
-            if not members:
-                return
-            for pid in members:
+            if not members - spared:
+                return members
+            for pid in members - spared:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.0005 if attempt < 20 else 0.005)
+            members = self._members()
+        return members
 
     def is_empty(self) -> bool:
         return not self._members()
@@ -161,13 +176,84 @@ class JobCgroup:
         return 0
 
     def peak_bytes(self) -> int | None:
+        if self._peak_fd == -2:
+            return None
+        if self._peak_fd >= 0:
+            try:
+                return int(os.pread(self._peak_fd, 64, 0))
+            except (OSError, ValueError):
+                return None
         name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
         try:
             return int(_read(os.path.join(self.memory_dir, name)))
         except (OSError, ValueError):
             return None
 
+    def usage_bytes(self) -> int:
+        name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
+        return int(_read(os.path.join(self.memory_dir, name)))
+
+    def reset_peak(self) -> bool:
+        """Restart peak tracking from the current usage.  False where the kernel cannot
+        (cgroup v2 before Linux 6.12); :meth:`peak_bytes` is then None until a reset works."""
+        self._close_peak()
+        try:
+            if self.version == 1:
+                _write(os.path.join(self.memory_dir, "memory.max_usage_in_bytes"), "0")
+                return True
+            fd = os.open(os.path.join(self.memory_dir, "memory.peak"), os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            self._peak_fd = -2
+            return False
+        try:
+            os.write(fd, b"reset\n")
+        except OSError:
+            os.close(fd)
+            self._peak_fd = -2
+            return False
+        self._peak_fd = fd
+        return True
+
+    def _close_peak(self) -> None:
+        if self._peak_fd >= 0:
+            os.close(self._peak_fd)
+        self._peak_fd = -1
+
+    def set_limits(self, memory_bytes: int, processes: int) -> None:
+        """Memory (no swap) and process-count limits; may be called again to change them."""
+        if self.version == 1:
+            limit = os.path.join(self.memory_dir, "memory.limit_in_bytes")
+            memsw = os.path.join(self.memory_dir, "memory.memsw.limit_in_bytes")
+            files = [limit, memsw] if os.path.exists(memsw) else [limit]
+            # memory+swap may never be below memory: raise it first, lower it last.
+            if int(_read(limit)) < memory_bytes:
+                files.reverse()
+            for path in files:
+                _write(path, str(memory_bytes))
+        else:
+            _write(os.path.join(self.memory_dir, "memory.max"), str(memory_bytes))
+            swap = os.path.join(self.memory_dir, "memory.swap.max")
+            if os.path.exists(swap):
+                _write(swap, "0")
+        _write(os.path.join(self.pids_dir, "pids.max"), str(processes))
+
+    def lift_memory_limit(self) -> None:
+        """No memory limit (until the next :meth:`set_limits`)."""
+        if self.version == 1:
+            memsw = os.path.join(self.memory_dir, "memory.memsw.limit_in_bytes")
+            if os.path.exists(memsw):
+                _write(memsw, "-1")
+            _write(os.path.join(self.memory_dir, "memory.limit_in_bytes"), "-1")
+        else:
+            _write(os.path.join(self.memory_dir, "memory.max"), "max")
+
+    def move(self, pid: int) -> None:
+        """Move process ``pid`` (not its existing children) into the group."""
+        for d in self.dirs:
+            _write(os.path.join(d, "cgroup.procs"), str(pid))
+
     def remove(self) -> None:
+        self._close_peak()
         self.kill_all()
         for d in self.dirs:
             for _ in range(200):
@@ -191,8 +277,6 @@ class CgroupManager:
         self.memory_base = memory_base
         self.pids_base = pids_base
         self.cpu_base = cpu_base
-        self._counter = itertools.count()
-        self._lock = threading.Lock()
         self.reap_stale()
 
     @classmethod
@@ -251,7 +335,7 @@ class CgroupManager:
         for base in {self.memory_base, self.pids_base, self.cpu_base} - {None}:
             assert base is not None
             try:
-                names.update(n for n in os.listdir(base) if n.startswith("job-"))
+                names.update(n for n in os.listdir(base) if n.startswith(("job-", "slot-")))
             except FileNotFoundError:
                 continue
         for name in names:
@@ -273,24 +357,15 @@ class CgroupManager:
             cpu,
         )
 
-    def create(self, memory_bytes: int, processes: int) -> JobCgroup:
-        with self._lock:
-            name = f"job-{os.getpid()}-{next(self._counter)}"
+    def create(self, memory_bytes: int, processes: int, kind: str = "job") -> JobCgroup:
+        """A new group ``<kind>-<worker pid>-<n>`` with these limits."""
+        with _counter_lock:
+            name = f"{kind}-{os.getpid()}-{next(_counter)}"
         job = self._group(name)
         for d in job.dirs:
             os.mkdir(d)
         try:
-            if self.version == 1:
-                _write(os.path.join(job.memory_dir, "memory.limit_in_bytes"), str(memory_bytes))
-                memsw = os.path.join(job.memory_dir, "memory.memsw.limit_in_bytes")
-                if os.path.exists(memsw):
-                    _write(memsw, str(memory_bytes))
-            else:
-                _write(os.path.join(job.memory_dir, "memory.max"), str(memory_bytes))
-                swap = os.path.join(job.memory_dir, "memory.swap.max")
-                if os.path.exists(swap):
-                    _write(swap, "0")
-            _write(os.path.join(job.pids_dir, "pids.max"), str(processes))
+            job.set_limits(memory_bytes, processes)
         except OSError:
             job.remove()
             raise

@@ -10,6 +10,18 @@ fresh host dir on ``/dev/shm``, whose pages are charged to the job's memory cgro
 deleted after the job).  When the worker is root, bwrap itself runs as ``nobody``
 (see ``sandbox._local``).
 
+How a job starts (see ``sandbox._slots`` and ``sandbox._spawner``): each concurrency
+slot keeps one cgroup with a small spawner process inside; the spawner forks a
+standby child ahead of time, which receives the job, applies its rlimits, session
+and uid, and execs bwrap -- born in the cgroup, with no fork of the worker and no
+cgroup created or joined per job.  When a job's shape (a language's own command, no
+caller environment, same limits) repeats on a slot, the next job's bwrap is started
+at once with ``--block-fd``: it builds the namespaces and mounts in a fresh, empty
+work dir and waits; the next job of that shape writes its files there and unblocks
+it (a job of another shape kills it and starts on demand).  Each sandbox runs
+exactly one job.  Without writable cgroups the backend starts bwrap through
+``preexec_fn`` with rlimits only.
+
 Protects against:
     * network egress of any kind (loopback Redis/PostgreSQL included): the network
       namespace has only a down ``lo`` unless ``Limits.network`` is true;
@@ -18,8 +30,9 @@ Protects against:
       the worker's files are simply not mounted;
     * writing outside ``/work`` and ``/tmp`` (everything else is read-only or absent);
       state for the next job (work dir, ``/tmp`` and ``/dev/shm`` die with the job);
-    * fork bombs and memory bombs: a per-job cgroup with ``pids.max`` and a memory
-      limit (v1 or v2, see ``sandbox.cgroups``); without writable cgroups the backend
+    * fork bombs and memory bombs: the slot's cgroup, re-limited for each job, with
+      ``pids.max`` and a memory limit (v1 or v2, see ``sandbox.cgroups``), checked to
+      hold nothing but the spawner (and the waiting sandbox) before each job; without writable cgroups the backend
       falls back to ``RLIMIT_NPROC`` and ``RLIMIT_AS`` and says so in ``info()``;
     * CPU/wall time, output floods, huge files, fd exhaustion (rlimits + the shared
       engine in ``sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
@@ -28,14 +41,20 @@ Protects against:
     * mount, ptrace of anything outside, setuid: the job has no capabilities at all
       (bounding set empty), no_new_privs is set, setuid-root binaries are not honoured,
       uid 0 is not even mapped; host processes are invisible (own pid namespace);
-    * a worker killed mid-run: the chain worker -> reaper -> bwrap holds parent-death
-      signals end to end and ``--die-with-parent`` kills the namespace; stale work dirs
-      and cgroups are reaped when the next backend starts;
-    * zombies: a small subreaper (``sandbox._local.fork_reaper``, outside the job's
-      cgroup and uid) sits between the worker and bwrap and reaps the namespace init
-      that bwrap leaves behind.
+    * a worker killed mid-run: each spawner sees its socket to the worker close,
+      SIGKILLs its job's (or waiting sandbox's) bwrap, whose ``--die-with-parent``
+      takes the namespace with it, and exits; stale work dirs and slot cgroups are
+      reaped when the next backend starts;
+    * zombies: the spawner is a child subreaper (outside the job's uid, in the slot
+      cgroup but never killed by the job sweep) and reaps the namespace init that
+      bwrap leaves behind (``sandbox._local.fork_reaper`` does this on the fallback
+      path).
 
 Does NOT protect against:
+    * losing the slot: a memory bomb that fills the limit with files in its work dir
+      can get the spawner OOM-killed too (its score cannot be lowered without CAP_SYS_RESOURCE;
+      jobs get oom_score_adj 1000 so they go first): the job's verdict is still
+      ``memory`` and the slot is replaced;
     * kernel bugs reachable through the syscalls left open (no seccomp filter is
       installed) -- use the ``docker`` backend with its seccomp profile, or a VM,
       when that matters;
@@ -53,13 +72,16 @@ import functools
 import os
 import shutil
 import subprocess
+import time
 from typing import Any, ClassVar
 
 from .._local import LocalWorkdirs, fork_reaper, sandbox_ids, scrubbed_env, set_pdeathsig
-from .._proc import execute, kill_group, set_rlimits
+from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supervise
+from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
-from ..cgroups import CgroupManager, JobCgroup
+from ..cgroups import CgroupManager
 from ..contract import ExecResult
+from ..languages import languages
 from ..limiter import JobLimiter
 
 __all__ = ["BwrapBackend"]
@@ -104,6 +126,15 @@ def _probe() -> tuple[bool, str]:
     return True, f"{exe} creates user/pid/net/ipc/uts/mount namespaces"
 
 
+def _preparable(step: Step) -> bool:
+    """Only a language's own command with no caller environment is started ahead of
+    time: a waiting sandbox then holds nothing the caller gave (a command line or
+    environment of the previous job) before the next job exists."""
+    if step.env:
+        return False
+    return any(step.argv in (lang.run, lang.compile) for lang in languages().values())
+
+
 class BwrapBackend(Backend):
     name: ClassVar[str] = "bwrap"
 
@@ -112,16 +143,32 @@ class BwrapBackend(Backend):
         self.exe = _bwrap_path() or "bwrap"
         self.workdirs = LocalWorkdirs(workdir_base)
         self.cgroups, self.cgroup_note = CgroupManager.detect()
+        self._slots = (
+            SlotPool(self.cgroups, self.workdirs.remove, lambda: self.limiter.max_jobs)
+            if self.cgroups is not None
+            else None
+        )
         if self.cgroups is None:
             self.cgroup_note += (
                 "; falling back to RLIMIT_AS (memory) and RLIMIT_NPROC (processes, "
                 "counted per host user across jobs)"
             )
         self._mounts = self._system_mounts()
+        self._last_key: object = None
+        #: Jobs run in a bwrap started ahead of time / started on demand.
+        self.starts = {"prepared": 0, "on_demand": 0}
 
     @classmethod
     def probe(cls) -> tuple[bool, str]:
         return _probe()
+
+    def close(self) -> None:
+        if self._slots is not None:
+            self._slots.close()
+
+    def waiting_workdirs(self) -> set[str]:
+        """Empty work dirs of sandboxes prepared ahead of time (no job's files yet)."""
+        return self._slots.waiting_workdirs() if self._slots is not None else set()
 
     def info(self) -> dict[str, Any]:
         ids = self.workdirs.ids
@@ -132,6 +179,7 @@ class BwrapBackend(Backend):
             "cgroups": self.cgroup_note,
             "runs_as": f"host uid {ids[0]}" if ids else f"host uid {os.geteuid()}",
             "workdir_base": self.workdirs.base,
+            "starts": dict(self.starts),
         }
 
     @staticmethod
@@ -147,9 +195,12 @@ class BwrapBackend(Backend):
                 args += ["--ro-bind", path, path]
         return args
 
-    def _argv(self, step: Step, workdir: str) -> list[str]:
+    def _argv(self, step: Step, workdir: str, block_fd: int | None = None) -> list[str]:
         limits = step.limits
         args = [self.exe, "--unshare-all", "--unshare-user", "--disable-userns"]
+        if block_fd is not None:
+            # Started ahead of time: build the sandbox, then wait for the job.
+            args += ["--block-fd", str(block_fd)]
         if limits.network:
             args.append("--share-net")
         args += ["--die-with-parent", "--new-session", "--hostname", "sandbox",
@@ -161,75 +212,161 @@ class BwrapBackend(Backend):
                  "--remount-ro", "/", "--", *step.argv]  # fmt: skip
         return args
 
-    def execute(self, step: Step) -> ExecResult:
+    def _rlimits(self, step: Step) -> list[tuple[int, int, int]]:
+        limits = step.limits
+        return job_rlimits(
+            cpu_s=limits.cpu_s,
+            address_space=None,
+            file_size=limits.file_size_bytes,
+            open_files=limits.open_files,
+            processes=None,
+        )
+
+    @staticmethod
+    def _shape(step: Step) -> object:
+        """What a bwrap started ahead of time must match to run ``step``."""
+        return (step.argv, tuple(sorted(step.env.items())), step.limits, bool(step.stdin))
+
+    def _prepare_next(self, slot: Slot, step: Step, key: object) -> None:
+        """Ask the slot for its next standby; when this job's shape repeats the last
+        job's (on any slot), a bwrap for the same shape is started ahead of time
+        (blocked before the command) in a fresh, empty work dir."""
+        if slot.broken:
+            return
+        repeat = self._last_key == key
+        self._last_key = key
+        if not repeat or not _preparable(step):
+            slot.replenish(None)
+            return
+        workdir = self.workdirs.create_empty()
+        argv = self._argv(step, workdir, block_fd=3)
+        env = scrubbed_env("/work", step.env)
+        request = make_request(argv, env, "/", self._rlimits(step), self.workdirs.ids)
+        slot.replenish((key, workdir, request, bool(step.stdin)))
+
+    def _execute_in_slot(self, slot: Slot, step: Step, key: object) -> tuple[Outcome, str]:
+        """Run ``step`` in ``slot``: in its prepared bwrap if that has the step's shape,
+        else through its plain standby.  Returns the outcome and the work dir used."""
+        limits = step.limits
+        prepared = slot.prepared
+        if prepared is not None and prepared.key != key:
+            slot.discard_prepared()
+            slot.replenish(None)
+            slot.ready_for(limits.memory_bytes, limits.processes + 3)
+            prepared = None
+        if prepared is not None:
+            workdir = prepared.workdir
+            try:
+                self.workdirs.fill(workdir, step)
+            except BaseException:
+                slot.discard_prepared()
+                self.workdirs.remove(workdir)
+                raise
+            start = time.monotonic()
+            try:
+                child = slot.go()
+            except BaseException:
+                self.workdirs.remove(workdir)
+                raise
+            self.starts["prepared"] += 1
+        else:
+            workdir = self.workdirs.create(step)
+            start = time.monotonic()
+            try:
+                child = slot.spawn(self._argv(step, workdir), env=scrubbed_env("/work", step.env),
+                                   cwd="/", rlimits=self._rlimits(step), ids=self.workdirs.ids,
+                                   with_stdin=bool(step.stdin))  # fmt: skip
+            except BaseException:
+                self.workdirs.remove(workdir)
+                raise
+            self.starts["on_demand"] += 1
+
+        def kill(_pid: int) -> None:
+            # Everything in the slot's cgroup but the spawner, which reaps what dies.
+            slot.job_killed()
+
+        try:
+            out = supervise(child, start=start, stdin=step.stdin, wall_s=limits.wall_s,
+                            output_bytes=limits.output_bytes, kill=kill)  # fmt: skip
+        except BaseException:
+            self.workdirs.remove(workdir)
+            raise
+        return out, workdir
+
+    def _execute_with_rlimits(self, step: Step, argv: list[str], env: dict[str, str]) -> Outcome:
+        """Without writable cgroups: rlimits only, started through ``preexec_fn``."""
         limits = step.limits
         ids = self.workdirs.ids
-        cgroup: JobCgroup | None = None
-        join_fds: list[int] = []
-        notes: list[str] = []
-        if self.cgroups is not None:
-            # +2: the two bwrap processes (monitor and namespace init) count too.
-            cgroup = self.cgroups.create(limits.memory_bytes, limits.processes + 2)
-        else:
-            notes.append(self.cgroup_note)
-        workdir = None
-        try:
-            join_fds = cgroup.join_fds() if cgroup else []
-            fallback = cgroup is None
-            # RLIMIT_NPROC counts every process of the host uid, zombies included; where
-            # PID 1 reaps orphaned bwrap inits lazily (as on this CI VM) they linger a
-            # while, so the fallback leaves generous headroom above the job's own count.
-            nproc = (limits.processes + 4) * self.limiter.max_jobs + 256 if fallback else None
+        # RLIMIT_NPROC counts every process of the host uid, zombies included; where
+        # PID 1 reaps orphaned bwrap inits lazily (as on this CI VM) they linger a
+        # while, so the fallback leaves generous headroom above the job's own count.
+        nproc = (limits.processes + 4) * self.limiter.max_jobs + 256
 
-            def preexec() -> None:
-                # The reaper splits off first: it stays in the worker's cgroups with the
-                # worker's credentials, so the fork of this (worker-sized) process is
-                # not charged to the fresh job cgroup and the job cannot touch it.
-                set_pdeathsig()
-                fork_reaper()
-                pid = str(os.getpid()).encode()
-                for fd in join_fds:
-                    os.write(fd, pid)
-                set_rlimits(
-                    cpu_s=limits.cpu_s,
-                    address_space=limits.memory_bytes if fallback else None,
-                    file_size=limits.file_size_bytes,
-                    open_files=limits.open_files,
-                    processes=nproc,
-                )
-                _drop(ids)
-                # After the uid change: changing credentials clears the death signal.
-                set_pdeathsig()
-
-            def kill(pid: int) -> None:
-                # ``pid`` is the reaper: spare it so that it reaps what dies, then exits.
-                if cgroup is not None:
-                    cgroup.kill_all(spare=pid)
-                else:
-                    kill_group(pid)
-
-            workdir = self.workdirs.create(step)
-            out = execute(
-                self._argv(step, workdir),
-                cwd="/",
-                env=scrubbed_env("/work", step.env),
-                stdin=step.stdin,
-                wall_s=limits.wall_s,
-                output_bytes=limits.output_bytes,
-                preexec_fn=preexec,
-                kill=kill,
+        def preexec() -> None:
+            # The reaper splits off first, with the worker's credentials, so the job
+            # cannot touch it.
+            set_pdeathsig()
+            fork_reaper()
+            set_rlimits(
+                cpu_s=limits.cpu_s,
+                address_space=limits.memory_bytes,
+                file_size=limits.file_size_bytes,
+                open_files=limits.open_files,
+                processes=nproc,
             )
+            _drop(ids)
+            # After the uid change: changing credentials clears the death signal.
+            set_pdeathsig()
+
+        return execute(
+            argv,
+            cwd="/",
+            env=env,
+            stdin=step.stdin,
+            wall_s=limits.wall_s,
+            output_bytes=limits.output_bytes,
+            preexec_fn=preexec,
+            kill=kill_group,  # the reaper's group: the reaper and bwrap's monitor
+        )
+
+    def execute(self, step: Step) -> ExecResult:
+        limits = step.limits
+        notes: list[str] = []
+        workdir = None
+        slot: Slot | None = None
+        pool = self._slots if self.cgroups is not None else None
+        key = self._shape(step)
+        try:
+            if pool is not None:
+                # +3: the spawner, bwrap's monitor and the namespace init count too.
+                slot, base = pool.take(limits.memory_bytes, limits.processes + 3)
+                out, workdir = self._execute_in_slot(slot, step, key)
+                cg = slot.cgroup
+                oom = cg.oom_kills() - base.oom_kills
+                refused = cg.pids_refused() - base.pids_refused
+                peak = cg.peak_bytes()
+                if peak is not None:
+                    # What the job added: the slot's idle spawner is not the job's.
+                    peak = max(0, peak - base.baseline_bytes)
+                cpu = cg.cpu_seconds()
+                cpu_s = cpu - base.cpu_s if cpu is not None and base.cpu_s is not None else 0.0
+                cpu_s = cpu_s or out.cpu_s
+            else:
+                notes.append(self.cgroup_note)
+                workdir = self.workdirs.create(step)
+                out = self._execute_with_rlimits(step, self._argv(step, workdir),
+                                                 scrubbed_env("/work", step.env))  # fmt: skip
+                oom = refused = 0
+                peak = out.maxrss_bytes
+                cpu_s = out.cpu_s
             files, collect_notes = self.workdirs.collect(workdir, step)
             notes += collect_notes
-            oom = cgroup.oom_kills() if cgroup else 0
-            peak = cgroup.peak_bytes() if cgroup else out.maxrss_bytes
-            refused = cgroup.pids_refused() if cgroup else 0
-            cpu_s = (cgroup.cpu_seconds() if cgroup else None) or out.cpu_s
         finally:
-            for fd in join_fds:
-                os.close(fd)
-            if cgroup is not None:
-                cgroup.remove()
+            if pool is not None and slot is not None:
+                try:
+                    self._prepare_next(slot, step, key)
+                finally:
+                    pool.give_back(slot)
             if workdir is not None:
                 self.workdirs.remove(workdir)
         exit_code, sig = out.exit_code, out.signal
@@ -251,7 +388,7 @@ class BwrapBackend(Backend):
             cpu_s=cpu_s,
             oom_kills=oom,
             stderr=stderr,
-            rlimit_memory=cgroup is None,
+            rlimit_memory=slot is None,
         )
         if verdict == "ok" and sig is None and out.exit_code is None:
             verdict = "runtime_error"

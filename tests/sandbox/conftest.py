@@ -83,7 +83,16 @@ class Host:
         found: list[str] = []
         workdirs = getattr(self.backend, "workdirs", None)
         if workdirs is not None:
-            found += [n for n in os.listdir(workdirs.base) if n.startswith(prefix)]
+            # bwrap's sandboxes prepared for a next job hold an empty work dir: not left
+            # (any backend of this process: they share the work dir base).
+            waiting: set[str] = set()
+            for backend in {*sandbox.registry._INSTANCES.values(), self.backend}:
+                waiting |= getattr(backend, "waiting_workdirs", set)()
+            found += [
+                n
+                for n in os.listdir(workdirs.base)
+                if n.startswith(prefix) and os.path.join(workdirs.base, n) not in waiting
+            ]
         cgroups = getattr(self.backend, "cgroups", None)
         if cgroups is not None:
             for base in {cgroups.memory_base, cgroups.pids_base}:

@@ -421,8 +421,11 @@ def test_worker_killed_mid_run(
     fresh = type(any_backend)()
     try:
         assert fresh.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+        # Job dirs and per-job cgroups (``job-``), and bwrap's slot cgroups (``slot-``).
+        dead = (f"job-{worker.pid}-", f"slot-{worker.pid}-")
         for base in _workdir_bases(fresh):
-            assert [n for n in os.listdir(base) if n.startswith(f"job-{worker.pid}-")] == []
+            left = [n for n in os.listdir(base) if n.startswith(dead)]
+            assert left == []
     finally:
         fresh.close()
 

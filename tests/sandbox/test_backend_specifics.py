@@ -137,30 +137,136 @@ def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
     import sandbox.backends.bwrap as bwrap_module
 
     backend = make_backend("bwrap")
-
-    def broken(**_: object) -> None:
-        raise OSError(24, "simulated failure while limiting the child")
-
-    monkeypatch.setattr(bwrap_module, "set_rlimits", broken)
+    # Through the slot spawner (cgroups) or preexec_fn (fallback): exec fails.
+    monkeypatch.setattr(backend, "exe", "/nonexistent/m1env-bwrap")
     res = backend.run(ExecRequest(command=["/bin/true"]))
     assert res.verdict == "sandbox_error"
-    assert "simulated failure" in " ".join(res.messages)
+    assert "/nonexistent/m1env-bwrap" in " ".join(res.messages), res.messages
     monkeypatch.undo()
     assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
 
-
-@pytest.mark.docker
-def test_docker_pool_stays_within_its_size_after_a_burst() -> None:
-    from sandbox.backends.docker import OWNER_LABEL, DockerBackend
-
-    backend = DockerBackend(pool_size=2)
+    # The fallback path reports a failure inside preexec_fn with its reason.
+    fallback = BwrapBackend()
+    fallback.cgroups = None
     try:
-        for _ in range(6):
-            assert backend.run(ExecRequest(language="python3", source="print(1)")).ok
-        deadline = time.monotonic() + 30
-        while any(backend._in_flight.values()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        mine = backend.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={backend.owner}"})
-        assert len(mine) <= 2
+
+        def broken(**_: object) -> None:
+            raise OSError(24, "simulated failure while limiting the child")
+
+        monkeypatch.setattr(bwrap_module, "set_rlimits", broken)
+        res = fallback.run(ExecRequest(command=["/bin/true"]))
+        assert res.verdict == "sandbox_error"
+        assert "simulated failure" in " ".join(res.messages)
     finally:
-        backend.close()
+        fallback.close()
+
+
+def test_bwrap_slots_are_reused_and_checked_between_jobs() -> None:
+    backend = make_backend("bwrap")
+    pool = backend._slots  # type: ignore[attr-defined]
+    if pool is None:
+        pytest.skip("cgroups are not writable here")
+    backend.run(ExecRequest(command=["/bin/true"]))
+    spawners = {slot.spawner_pid for slot in pool._free}
+    # Different limits per job are applied to the same slots; the peak is the job's own.
+    big = "x = bytearray(48 << 20); x[::4096] = b'1' * len(x[::4096])"
+    res = backend.run(ExecRequest(language="python3", source=big, limits=Limits(memory_mb=512)))
+    assert res.verdict == "ok" and res.peak_memory_bytes >= 48 << 20, res
+    res = backend.run(ExecRequest(language="python3", source="pass", limits=Limits(memory_mb=64)))
+    assert res.verdict == "ok" and res.peak_memory_bytes < 48 << 20, res
+    res = backend.run(ExecRequest(language="python3", source=big, limits=Limits(memory_mb=32)))
+    assert res.verdict == "memory", res
+    # The slots live on (no per-job cgroup or spawner), at most two per job slot.
+    alive = {slot.spawner_pid for slot in pool._free}
+    assert spawners <= alive and len(alive) <= 2 * backend.limiter.max_jobs
+    # A stray process in a free slot's cgroup (which no job can leave: the cgroup is
+    # swept after each) is killed before the next job runs there.
+    stray = subprocess.Popen(["/bin/sleep", "60"])
+    try:
+        pool._free[0].cgroup.move(stray.pid)  # the slot the next job gets
+        assert backend.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+        assert stray.wait(timeout=5) == -9
+    finally:
+        stray.kill()
+        stray.wait()
+
+
+def test_bwrap_prepared_sandboxes_are_fresh_and_used_once() -> None:
+    backend = make_backend("bwrap")
+    if backend._slots is None:  # type: ignore[attr-defined]
+        pytest.skip("cgroups are not writable here")
+    writer = (
+        "import os\n"
+        "dirs = ('/work', '/tmp', '/dev/shm')\n"
+        "print(sorted(n for d in dirs for n in os.listdir(d)),\n"
+        "      len([p for p in os.listdir('/proc') if p.isdigit()]))\n"
+        "for d in dirs:\n"
+        "    open(os.path.join(d, 'left-by-a-job'), 'w').write('x')\n"
+    )
+    starts = dict(backend.starts)  # type: ignore[attr-defined]
+    results = [backend.run(ExecRequest(language="python3", source=writer)) for _ in range(8)]
+    assert [r.verdict for r in results] == ["ok"] * 8, results
+    # Same shape (python3, no env) again and again: after the second job the next
+    # sandbox is built ahead of time, yet each job sees only its own fresh state.
+    assert backend.starts["prepared"] - starts["prepared"] >= 2  # type: ignore[attr-defined]
+    for res in results:
+        assert res.stdout == "['main.py'] 2\n", res  # bwrap's init and the job only
+    # What waits for the next job holds none of this job's files.
+    waiting = backend.waiting_workdirs()  # type: ignore[attr-defined]
+    assert waiting and all(os.listdir(d) == [] for d in waiting)
+    # A prepared sandbox of another shape is discarded, not used.
+    res = backend.run(ExecRequest(language="python3", source="print(1)", limits=Limits(wall_s=7)))
+    assert res.verdict == "ok" and res.stdout == "1\n"
+
+
+PREPARED_WORKER = """
+import sys, sandbox
+backend = sandbox.get_backend("bwrap")
+for _ in range(8):
+    assert backend.run(sandbox.ExecRequest(language="python3", source="pass")).verdict == "ok"
+print(backend.starts["prepared"], flush=True)
+sys.stdin.read()
+"""
+
+
+def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
+    backend = make_backend("bwrap")
+    if backend._slots is None:  # type: ignore[attr-defined]
+        pytest.skip("cgroups are not writable here")
+    worker = subprocess.Popen(
+        [sys.executable, "-c", PREPARED_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert worker.stdout is not None
+    try:
+        assert int(worker.stdout.readline()) >= 1
+        tag = f"/job-{worker.pid}-".encode()
+
+        def waiting() -> list[str]:
+            found = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if tag in fh.read():
+                        found.append(pid)
+            return found
+
+        deadline = time.monotonic() + 10
+        while not waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting(), "no sandbox was prepared for the next job"
+        worker.kill()
+        worker.wait()
+        deadline = time.monotonic() + 3
+        while waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting() == []
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    fresh = BwrapBackend()
+    try:
+        assert fresh.run(ExecRequest(command=["/bin/true"])).verdict == "ok"
+        left = [n for n in os.listdir(fresh.workdirs.base) if n.startswith(f"job-{worker.pid}-")]
+        assert left == []
+    finally:
+        fresh.close()
