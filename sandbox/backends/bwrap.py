@@ -60,6 +60,7 @@ from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager, JobCgroup
 from ..contract import ExecResult
+from ..errors import SandboxInternalError
 from ..limiter import JobLimiter
 
 __all__ = ["BwrapBackend"]
@@ -157,8 +158,17 @@ class BwrapBackend(Backend):
                  "--tmpfs", "/", *self._mounts,
                  "--proc", "/proc", "--dev", "/dev",
                  "--size", str(limits.memory_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--bind", workdir, "/work", "--chdir", "/work",
+                 "--bind", workdir, "/work", *self._mount_args(step), "--chdir", "/work",
                  "--remount-ro", "/", "--", *step.argv]  # fmt: skip
+        return args
+
+    @staticmethod
+    def _mount_args(step: Step) -> list[str]:
+        args: list[str] = []
+        for inside, mount in sorted(step.mounts.items()):
+            if not os.path.isdir(mount.source):
+                raise SandboxInternalError(f"mount source {mount.source} is not a directory")
+            args += ["--bind" if mount.writable else "--ro-bind", mount.source, inside]
         return args
 
     def execute(self, step: Step) -> ExecResult:

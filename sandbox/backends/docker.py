@@ -57,6 +57,7 @@ import struct
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +65,7 @@ from typing import Any, ClassVar
 
 from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
-from ..contract import ExecResult, Limits
+from ..contract import ExecResult, Limits, Mount
 from ..errors import SandboxInternalError
 from ..limiter import JobLimiter
 
@@ -213,10 +214,19 @@ class DockerBackend(Backend):
 
     # -- containers --------------------------------------------------------------
 
-    def _start(self, shape: tuple[int, int, bool]) -> _Warm:
+    def _start(
+        self, shape: tuple[int, int, bool], mounts: Mapping[str, Mount] | None = None
+    ) -> _Warm:
         memory_mb, processes, network = shape
         mem = memory_mb * 1024 * 1024 + _RUNNER_MEMORY
+        # Bind mounts (a job's persistent workspace) make the container job-specific,
+        # so such containers are started for their one job and never pooled.
+        binds = [
+            f"{m.source}:{inside}:{'rw' if m.writable else 'ro'}"
+            for inside, m in sorted((mounts or {}).items())
+        ]
         host_config = self.api.create_host_config(
+            binds=binds or None,
             network_mode="bridge" if network else "none",
             read_only=True,
             # dockerd (20.10) ignores mode= on tmpfs; uid/gid makes them the job's.
@@ -386,13 +396,13 @@ class DockerBackend(Backend):
         payload = json.dumps(job).encode()
         message = struct.pack(">Q", len(payload)) + payload
         shape = _shape(limits)
-        warm = self._take(shape)
+        warm = self._start(shape, step.mounts) if step.mounts else self._take(shape)
         out, err, finished = self._exchange(warm, message, limits)
         if finished and not out and not err:
             # Not a byte came back: the pooled container had died while it waited
             # (daemon restart, host OOM), so nothing of the job ran.  Once more, fresh.
             self._remove(warm.id)
-            warm = self._start(shape)
+            warm = self._start(shape, step.mounts)
             out, err, finished = self._exchange(warm, message, limits)
         if not finished:
             self._remove(warm.id)
