@@ -8,8 +8,9 @@ images, where pytest already lives -- built once per content hash and reused:
   --without-pip`` under the cache dir (``$M1ENV_SWE_CACHE``, default
   ``/var/cache/m1env/swe`` as root, else ``~/.cache/m1env/swe``), the instance's
   ``requirements`` installed into its site-packages by the worker's pip, mounted
-  read-only at ``/opt/m1env/venv``. pytest itself keeps being shipped into each run
-  (:mod:`verifiers.swe.grade`).
+  read-only at ``/opt/m1env/venv``; pytest (the same files :mod:`verifiers.swe.grade`
+  ships) is laid out once per pytest version under the cache dir and mounted
+  read-only at ``/opt/m1env/runner`` instead of being copied into every run.
 * ``docker``: an image ``FROM`` the local base image (``m1env-sandbox-base``) with the
   repository at ``environment_setup_commit`` in ``/opt/m1env/repo`` (reference copy),
   the requirements in ``/opt/m1env/site`` and pytest in ``/opt/m1env/runner``, built
@@ -56,12 +57,14 @@ __all__ = [
     "cache_dir",
     "close_runtimes",
     "content_hash",
+    "ensure_runner",
     "ensure_venv",
     "image_tag",
     "runtime_for",
 ]
 
 VENV_MOUNT = "/opt/m1env/venv"
+RUNNER_MOUNT = "/opt/m1env/runner"
 IMAGE_ROOT = "/opt/m1env"
 DEFAULT_PREFIX = "m1env-swe"
 _PIP_TIMEOUT_S = 600.0
@@ -216,6 +219,31 @@ def ensure_venv(
     return final, True
 
 
+def ensure_runner(root: Path | None = None) -> Path:
+    """pytest and its dependencies as a directory (once per pytest version)."""
+    from verifiers.swe.grade import _runner_files
+
+    root = root or cache_dir()
+    final = root / f"runner-{_pytest_version()}"
+    if (final / ".complete").is_file():
+        return final
+    with _locked(root / f".runner-{_pytest_version()}.lock"):
+        if (final / ".complete").is_file():
+            return final
+        os.makedirs(root, exist_ok=True)
+        os.chmod(root, 0o755)
+        scratch = Path(tempfile.mkdtemp(prefix=".runner-", dir=root))
+        for rel, data in _runner_files().items():
+            target = scratch / rel.removeprefix("_runner/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (scratch / ".complete").write_text("")
+        _open_tree(scratch)
+        shutil.rmtree(final, ignore_errors=True)
+        os.rename(scratch, final)
+    return final
+
+
 def _wheels() -> str | None:
     return os.environ.get("M1ENV_SWE_WHEELS") or None
 
@@ -322,10 +350,15 @@ def runtime_for(
     if name == "bwrap":
         venv, _ = ensure_venv(instance, wheels=wheels)
         site = _site_packages(venv).relative_to(venv).as_posix()
+        runner = ensure_runner()
         return TaskRuntime(
             backend=sandbox.get_backend(name),
-            mounts={VENV_MOUNT: sandbox.Mount(str(venv))},
+            mounts={
+                VENV_MOUNT: sandbox.Mount(str(venv)),
+                RUNNER_MOUNT: sandbox.Mount(str(runner)),
+            },
             site_dirs=(f"{VENV_MOUNT}/{site}",),
+            runner_dir=RUNNER_MOUNT,
             bin_dirs=(f"{VENV_MOUNT}/bin",),
             key=venv.name,
         )
