@@ -33,7 +33,7 @@ from gymnasium.error import ResetNeeded
 from m1env.curriculum import Curriculum, CurriculumConfig
 from m1env.sources import TaskSource, check_difficulty
 from m1env.spaces import UnicodeText
-from m1env.task import Message, Task, user_prompt
+from m1env.task import Task, user_prompt
 from verifiers import Score, get_verifier
 
 __all__ = ["MultiTurnEnv", "SingleTurnEnv", "TaskEnv", "Turn"]

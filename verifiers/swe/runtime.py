@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -165,6 +166,14 @@ def _locked(path: Path) -> Any:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@functools.lru_cache(maxsize=4)
+def _python_version(python: str) -> str:
+    return subprocess.run(
+        [python, "-c", "import sys; print(sys.version)"],
+        capture_output=True, text=True, check=True, timeout=30,
+    ).stdout.strip()  # fmt: skip
+
+
 def _system_python() -> str:
     # The interpreter the bwrap sandbox runs (/usr is what it mounts), not the worker's.
     return "/usr/bin/python3"
@@ -182,11 +191,7 @@ def ensure_venv(
 ) -> tuple[Path, bool]:
     """The task's venv dir (created if missing) and whether this call built it."""
     root = root or cache_dir()
-    version = subprocess.run(
-        [_system_python(), "-c", "import sys; print(sys.version)"],
-        capture_output=True, text=True, check=True, timeout=30,
-    ).stdout.strip()  # fmt: skip
-    key = content_hash(instance, f"venv:{version}")
+    key = content_hash(instance, f"venv:{_python_version(_system_python())}")
     final = root / "venvs" / key
     if (final / "pyvenv.cfg").is_file():
         return final, False
@@ -349,9 +354,13 @@ def runtime_for(
             return runtime
     if name == "bwrap":
         venv, _ = ensure_venv(instance, wheels=wheels)
+        with _LOCK:
+            cached = _RUNTIMES.get((name, str(venv)))
+        if cached is not None:
+            return cached
         site = _site_packages(venv).relative_to(venv).as_posix()
         runner = ensure_runner()
-        return TaskRuntime(
+        runtime = TaskRuntime(
             backend=sandbox.get_backend(name),
             mounts={
                 VENV_MOUNT: sandbox.Mount(str(venv)),
@@ -362,6 +371,9 @@ def runtime_for(
             bin_dirs=(f"{VENV_MOUNT}/bin",),
             key=venv.name,
         )
+        with _LOCK:
+            _RUNTIMES[(name, str(venv))] = runtime
+        return runtime
     # process: no isolation and no mounts; requirements are not supported there.
     if instance.requirements:
         raise EnvironmentBuildError(

@@ -81,6 +81,7 @@ class SWEConfig:
     grade_wall_s: float = 120.0
     grade_on_truncation: bool = False
     backend: str | None = None
+    image_prefix: str = "m1env-swe"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -88,6 +89,9 @@ class SWEConfig:
             if f.name == "grade_on_truncation":
                 if not isinstance(value, bool):
                     raise ValueError("grade_on_truncation must be true or false")
+            elif f.name == "image_prefix":
+                if not isinstance(value, str) or not value.replace("-", "").isalnum() or value != value.lower():
+                    raise ValueError(f"image_prefix must be lowercase letters, digits and -, got {value!r}")
             elif f.name == "backend":
                 if value is not None and value not in ("bwrap", "docker", "process"):
                     raise ValueError(f"backend must be bwrap, docker or process, got {value!r}")
@@ -176,7 +180,9 @@ class SWEEnv(MultiTurnEnv):
 
     def runtime(self) -> TaskRuntime:
         assert self.instance is not None
-        return runtime_for(self.instance, self.config.backend)
+        return runtime_for(
+            self.instance, self.config.backend, image_prefix=self.config.image_prefix
+        )
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
