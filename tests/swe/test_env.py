@@ -227,3 +227,18 @@ def test_registered_and_made_by_id() -> None:
     assert isinstance(env, SWEEnv)
     assert env.tools == TOOLS
     env.close()
+
+
+def test_workspaces_of_dead_workers_are_reaped(tmp_path: Path) -> None:
+    import subprocess
+
+    from m1env.envs.swe.workspace import Workspace
+
+    proc = subprocess.Popen(["true"])  # a pid that has exited
+    proc.wait()
+    stale = tmp_path / f"m1env-swe-ep-{proc.pid}-abc"
+    (stale / "work").mkdir(parents=True)
+    mine = Workspace({"a.py": "x = 1\n"}, base_dir=str(tmp_path))
+    assert not stale.exists() and mine.root.exists()
+    mine.cleanup()
+    assert not mine.root.exists()

@@ -90,8 +90,14 @@ class SWEConfig:
                 if not isinstance(value, bool):
                     raise ValueError("grade_on_truncation must be true or false")
             elif f.name == "image_prefix":
-                if not isinstance(value, str) or not value.replace("-", "").isalnum() or value != value.lower():
-                    raise ValueError(f"image_prefix must be lowercase letters, digits and -, got {value!r}")
+                if (
+                    not isinstance(value, str)
+                    or not value.replace("-", "").isalnum()
+                    or value != value.lower()
+                ):
+                    raise ValueError(
+                        f"image_prefix must be lowercase letters, digits and -, got {value!r}"
+                    )
             elif f.name == "backend":
                 if value is not None and value not in ("bwrap", "docker", "process"):
                     raise ValueError(f"backend must be bwrap, docker or process, got {value!r}")

@@ -145,7 +145,7 @@ def _check_arguments(name: str, args: Any) -> dict[str, Any]:
             raise ToolCallError(f"{name}: argument {key!r} must be a {spec['type']}")
         if spec["type"] == "integer" and value < spec.get("minimum", value):
             raise ToolCallError(f"{name}: argument {key!r} must be >= {spec['minimum']}")
-        if spec["type"] == "array":
+        if isinstance(value, list):
             if len(value) > spec.get("maxItems", len(value)):
                 raise ToolCallError(f"{name}: at most {spec['maxItems']} items in {key!r}")
             if not all(isinstance(v, str) for v in value):
@@ -165,7 +165,7 @@ def _parse_call(raw: Any, number: int) -> ToolCall:
     if not isinstance(function, dict):
         raise ToolCallError(f"tool_calls[{number}].function must be an object with name, arguments")
     name = function.get("name")
-    if name not in _SCHEMAS:
+    if not isinstance(name, str) or name not in _SCHEMAS:
         raise ToolCallError(f"unknown tool {name!r}; the tools are {list(TOOL_NAMES)}")
     args = function.get("arguments", "{}")
     if isinstance(args, str):

@@ -1,6 +1,7 @@
 """One episode's workspace: the repository the agent edits, and its diff against the base.
 
-Layout of an episode dir (``<tmp>/m1env-swe-ep-XXXX``, mode 0711)::
+Layout of an episode dir (``<tmp>/m1env-swe-ep-<pid>-XXXX``, mode 0711; dirs whose
+worker pid is gone are reaped when the next workspace is made)::
 
     work/   the repository at base_commit; mounted read-write at /repo in every
             sandboxed command; owned by the sandbox user
@@ -25,12 +26,27 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sandbox._local import sandbox_ids
+from sandbox._proc import owner_gone
 
-__all__ = ["MOUNT_POINT", "Workspace", "WorkspaceError", "WorkspacePathError"]
+__all__ = ["MOUNT_POINT", "Workspace", "WorkspaceError", "WorkspacePathError", "reap_stale"]
 
 MOUNT_POINT = "/repo"
 _GIT_TIMEOUT_S = 60.0
 _EXCLUDES = "__pycache__/\n*.pyc\n*.pyo\n.pytest_cache/\n"
+
+
+_PREFIX = "m1env-swe-ep-"
+
+
+def reap_stale(base: Path) -> int:
+    """Remove episode dirs left in ``base`` by workers that are gone (killed mid-episode)."""
+    removed = 0
+    for entry in base.glob(f"{_PREFIX}*"):
+        pid = entry.name[len(_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and entry.is_dir() and not entry.is_symlink() and owner_gone(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 class WorkspaceError(RuntimeError):
@@ -45,7 +61,9 @@ class Workspace:
     """A persistent per-episode repository; :meth:`cleanup` removes it."""
 
     def __init__(self, files: Mapping[str, str], base_dir: str | None = None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="m1env-swe-ep-", dir=base_dir))
+        base = Path(base_dir or tempfile.gettempdir())
+        reap_stale(base)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base))
         os.chmod(self.root, 0o711)
         self.work = self.root / "work"
         self.git_dir = self.root / "git"

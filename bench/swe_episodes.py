@@ -1,0 +1,93 @@
+"""SWE-v0 episodes with a scripted agent, bwrap vs Docker side by side in one run.
+
+The agent (:mod:`m1env.envs.swe.scripted`) views each file the gold patch changes,
+applies it with ``str_replace`` / ``create_file`` tool calls, calls ``run_tests`` and
+``submit``. For each task and backend it runs ``--episodes`` episodes (after one warm-up
+episode that also builds the task's venv or image) and reports episodes per second
+(whole episodes: reset, tool calls, grading) and the grading latency p50/p99 (the
+``submit`` step, which is the diff + the sandboxed test run). Every episode must score 1.
+The last column is the Docker/bwrap ratio of the episode rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from m1env.envs.swe import SWEConfig, SWEEnv
+from m1env.envs.swe.scripted import patch_actions
+from verifiers.swe import load_instances
+from verifiers.swe.runtime import close_runtimes
+
+TASKS = Path(__file__).resolve().parent.parent / "m1env" / "data" / "swe" / "tasks.jsonl"
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _episodes(env: SWEEnv, index: int, actions: list[dict[str, Any]], n: int) -> dict[str, float]:
+    grading: list[float] = []
+    start = time.perf_counter()
+    for _ in range(n):
+        env.reset(options={"index": index})
+        for action in actions:
+            t0 = time.perf_counter()
+            _, reward, terminated, truncated, info = env.step(action)
+            if terminated or truncated:
+                grading.append(time.perf_counter() - t0)
+                if reward != 1.0:
+                    raise SystemExit(f"episode scored {reward}: {info['score'].reason}")
+                break
+    total = time.perf_counter() - start
+    return {
+        "eps": n / total,
+        "p50": _quantile(grading, 0.5) * 1e3,
+        "p99": _quantile(grading, 0.99) * 1e3,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--episodes", type=int, default=10, help="episodes per task and backend")
+    parser.add_argument("--tasks", default=str(TASKS))
+    parser.add_argument("--backends", default="bwrap,docker")
+    args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    instances = load_instances(args.tasks)
+    envs = {b: SWEEnv(path=args.tasks, config=SWEConfig(backend=b)) for b in backends}
+    print(f"# {len(instances)} tasks x {args.episodes} episodes; load {os.getloadavg()[0]:.2f}")
+    cols = "".join(f"{b + ' ep/s':>14}{'grade p50':>11}{'p99':>8}" for b in backends)
+    ratio = f"{'ratio':>7}" if len(backends) == 2 else ""
+    print(f"{'task':<24}{cols}{ratio}")
+    totals: dict[str, list[float]] = {b: [] for b in backends}
+    for index, inst in enumerate(instances):
+        actions = patch_actions(inst, inst.patch)
+        row = f"{inst.instance_id:<24}"
+        rates = []
+        for b in backends:
+            _episodes(envs[b], index, actions, 1)  # warm-up: builds the venv / image
+            res = _episodes(envs[b], index, actions, args.episodes)
+            totals[b].append(res["eps"])
+            rates.append(res["eps"])
+            row += f"{res['eps']:>14.2f}{res['p50']:>11.0f}{res['p99']:>8.0f}"
+        if len(rates) == 2:
+            row += f"{rates[1] / rates[0]:>7.2f}"
+        print(row, flush=True)
+    summary = "".join(f"{statistics.mean(totals[b]):>14.2f}{'':>19}" for b in backends)
+    print(f"{'mean':<24}{summary}")
+    for env in envs.values():
+        env.close()
+    close_runtimes()
+
+
+if __name__ == "__main__":
+    main()
