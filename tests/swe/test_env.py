@@ -83,6 +83,19 @@ def test_time_limit_truncates_and_bounds_the_step() -> None:
     env.close()
 
 
+def test_time_budget_counts_tool_time_unless_agent_time_is_asked_for() -> None:
+    import time
+
+    for count_agent_time, truncated_after in ((False, False), (True, True)):
+        env = _env(max_episode_s=0.8, count_agent_time=count_agent_time)
+        env.reset(options={"index": 0})
+        time.sleep(1.0)  # the policy "thinking"
+        *_, truncated, info = env.step(call("view_file", path="."))
+        assert truncated is truncated_after, count_agent_time
+        assert info.get("truncated_by") == ("time limit" if truncated_after else None)
+        env.close()
+
+
 def test_truncation_can_grade_the_diff() -> None:
     env = _env(max_steps=1, grade_on_truncation=True)
     inst = task()

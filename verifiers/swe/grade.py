@@ -48,7 +48,7 @@ from typing import Any
 
 import sandbox
 from verifiers.score import Score
-from verifiers.swe.errors import PatchError
+from verifiers.swe.errors import PatchError, SWEError
 from verifiers.swe.instance import SWEInstance
 from verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
 from verifiers.swe.runtime import TaskRuntime
@@ -75,7 +75,7 @@ _SHADOWED = {p.removesuffix(".py") for p in _RUNNER_PACKAGES}
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
-class _TaskError(Exception):
+class _TaskError(SWEError):
     """The task itself is broken (its test_patch does not apply): an error, not a 0."""
 
 
@@ -189,7 +189,8 @@ def parse_junit(xml: bytes) -> dict[str, str]:
 
 def prepare_tree(instance: SWEInstance, model_patch: str, root: Path) -> dict[str, bytes]:
     """The tree the tests run on (steps 1, 3 and 4 of the module docstring), in ``root``.
-    Raises PatchError when the model patch does not apply."""
+    Raises PatchError when the model patch does not apply, another SWEError when the
+    task's own test_patch does not."""
     return _prepare(instance, model_patch, root)
 
 

@@ -36,11 +36,12 @@ carries no workspace (it must be reset).
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat
 
 import sandbox
 from m1env.env import MultiTurnEnv, Turn
@@ -51,7 +52,7 @@ from m1env.sources import DatasetSource, Problem
 from m1env.task import Task
 from verifiers import Score
 from verifiers.swe import GradeLimits, SWEInstance, load_instances
-from verifiers.swe.errors import PatchError
+from verifiers.swe.errors import SWEError
 from verifiers.swe.grade import grade, prepare_tree, run_pytest
 from verifiers.swe.runtime import TaskRuntime, runtime_for
 
@@ -70,7 +71,17 @@ INSTRUCTIONS = (
 
 @dataclass(frozen=True)
 class SWEConfig:
-    """Limits and behaviour of SWE-v0 episodes (all positive; validated)."""
+    """Limits and behaviour of SWE-v0 episodes (numbers positive; validated).
+
+    Per step: ``step_wall_s``/``step_cpu_s``/``step_memory_mb`` bound each sandboxed
+    command, ``step_output_bytes`` each observation. Per episode: ``max_steps`` actions
+    and ``max_episode_s`` seconds -- by default the time the environment spends on the
+    agent's actions (tools), not the policy's generation time between steps, which
+    depends on the serving load; ``count_agent_time=True`` charges the wall clock since
+    ``reset`` instead. A command never runs past what is left of the budget.
+    ``grade_wall_s`` bounds the test run at submit. ``backend``: ``bwrap`` (default
+    where available), ``docker`` or ``process``; ``image_prefix`` names docker images.
+    """
 
     max_steps: int = 30
     max_episode_s: float = 900.0
@@ -80,15 +91,16 @@ class SWEConfig:
     step_output_bytes: int = 16_384
     grade_wall_s: float = 120.0
     grade_on_truncation: bool = False
+    count_agent_time: bool = False
     backend: str | None = None
     image_prefix: str = "m1env-swe"
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "grade_on_truncation":
+            if f.name in ("grade_on_truncation", "count_agent_time"):
                 if not isinstance(value, bool):
-                    raise ValueError("grade_on_truncation must be true or false")
+                    raise ValueError(f"{f.name} must be true or false")
             elif f.name == "image_prefix":
                 if (
                     not isinstance(value, str)
@@ -143,6 +155,8 @@ class SWEEnv(MultiTurnEnv):
         self.workspace: Workspace | None = None
         self.instance: SWEInstance | None = None
         self.started = 0.0
+        self.step_started = 0.0
+        self.tool_seconds = 0.0
 
     @staticmethod
     def _problem(inst: SWEInstance) -> Problem:
@@ -182,6 +196,7 @@ class SWEEnv(MultiTurnEnv):
         self.instance = SWEInstance.from_dict(task.reference)
         self.workspace = Workspace(self.instance.files)
         self.started = time.monotonic()
+        self.tool_seconds = 0.0
         return task.question
 
     def runtime(self) -> TaskRuntime:
@@ -191,7 +206,21 @@ class SWEEnv(MultiTurnEnv):
         )
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        """Seconds charged to the episode's time budget (see :class:`SWEConfig`)."""
+        if self.config.count_agent_time:
+            return time.monotonic() - self.started
+        return self.tool_seconds + self._in_step()
+
+    def _in_step(self) -> float:
+        return time.monotonic() - self.step_started if self.step_started else 0.0
+
+    def step(self, action: Any) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
+        self.step_started = time.monotonic()
+        try:
+            return super().step(action)
+        finally:
+            self.tool_seconds += self._in_step()
+            self.step_started = 0.0
 
     def limit_reason(self) -> str | None:
         if self.elapsed() >= self.config.max_episode_s:
@@ -199,17 +228,13 @@ class SWEEnv(MultiTurnEnv):
         return super().limit_reason()
 
     def example_response(self, task: Task) -> str:
-        """One message that writes the gold patch's files and submits."""
-        import json
+        """One assistant message whose tool calls write the gold patch and submit."""
+        from m1env.envs.swe.scripted import patch_actions
 
         inst = SWEInstance.from_dict(task.reference)
-        calls = [
-            {"id": "call_patch", "type": "function",
-             "function": {"name": "bash", "arguments": json.dumps(
-                 {"command": f"git apply <<'M1ENV_PATCH'\n{inst.patch}M1ENV_PATCH"})}},
-            {"id": "call_submit", "type": "function",
-             "function": {"name": "submit", "arguments": "{}"}},
-        ]  # fmt: skip
+        calls = [c for a in patch_actions(inst, inst.patch, tests=False) for c in a["tool_calls"]]
+        for number, c in enumerate(calls):
+            c["id"] = f"call_{number}"
         return json.dumps({"role": "assistant", "content": "", "tool_calls": calls})
 
     # -- turns --------------------------------------------------------------------
@@ -292,7 +317,7 @@ class SWEEnv(MultiTurnEnv):
         handler = getattr(self, f"_tool_{call.name}")
         try:
             out: str = handler(**call.arguments)
-        except (WorkspacePathError, ToolCallError, PatchError) as exc:
+        except (WorkspacePathError, ToolCallError, SWEError, WorkspaceError) as exc:
             out = f"error: {exc}"
         except sandbox.SandboxError as exc:
             out = f"error: the sandbox refused the command: {exc}"
