@@ -255,3 +255,30 @@ def test_workspaces_of_dead_workers_are_reaped(tmp_path: Path) -> None:
     assert not stale.exists() and mine.root.exists()
     mine.cleanup()
     assert not mine.root.exists()
+
+
+def test_no_process_outlives_its_command() -> None:
+    """The host-side file tools rely on nothing sandboxed running between steps."""
+    import time
+
+    env = _env()
+    env.reset(options={"index": 0})
+    env.step(
+        call(
+            "bash",
+            command="(sleep 1; touch late) > /dev/null 2>&1 &\nnohup sh -c 'sleep 1; touch late2' >/dev/null 2>&1 &\necho started",
+        )
+    )
+    time.sleep(1.6)
+    assert env.workspace is not None
+    assert not (env.workspace.work / "late").exists()
+    assert not (env.workspace.work / "late2").exists()
+    env.close()
+
+
+def test_workspace_size_limit_truncates() -> None:
+    env = _env(max_workspace_mb=1)
+    env.reset(options={"index": 0})
+    *_, truncated, info = env.step(call("bash", command="head -c 2000000 /dev/zero > big.bin"))
+    assert truncated and info["truncated_by"] == "workspace size limit"
+    env.close()

@@ -79,7 +79,9 @@ class SWEConfig:
     agent's actions (tools), not the policy's generation time between steps, which
     depends on the serving load; ``count_agent_time=True`` charges the wall clock since
     ``reset`` instead. A command never runs past what is left of the budget.
-    ``grade_wall_s`` bounds the test run at submit. ``backend``: ``bwrap`` (default
+    ``grade_wall_s`` bounds the test run at submit. ``max_workspace_mb`` caps what the
+    agent's commands may leave in the workspace (it lives on the host's disk): past it
+    the episode is truncated ("workspace size limit"). ``backend``: ``bwrap`` (default
     where available), ``docker`` or ``process``; ``image_prefix`` names docker images.
     """
 
@@ -90,6 +92,7 @@ class SWEConfig:
     step_memory_mb: int = 1024
     step_output_bytes: int = 16_384
     grade_wall_s: float = 120.0
+    max_workspace_mb: int = 512
     grade_on_truncation: bool = False
     count_agent_time: bool = False
     backend: str | None = None
@@ -115,7 +118,7 @@ class SWEConfig:
                     raise ValueError(f"backend must be bwrap, docker or process, got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"SWEConfig.{f.name} must be a positive number, got {value!r}")
-        for name in ("max_steps", "step_memory_mb", "step_output_bytes"):
+        for name in ("max_steps", "step_memory_mb", "step_output_bytes", "max_workspace_mb"):
             if not isinstance(getattr(self, name), int):
                 raise ValueError(f"SWEConfig.{name} must be an integer")
 
@@ -157,6 +160,7 @@ class SWEEnv(MultiTurnEnv):
         self.started = 0.0
         self.step_started = 0.0
         self.tool_seconds = 0.0
+        self.oversized = False
 
     @staticmethod
     def _problem(inst: SWEInstance) -> Problem:
@@ -197,6 +201,7 @@ class SWEEnv(MultiTurnEnv):
         self.workspace = Workspace(self.instance.files)
         self.started = time.monotonic()
         self.tool_seconds = 0.0
+        self.oversized = False
         return task.question
 
     def runtime(self) -> TaskRuntime:
@@ -225,6 +230,8 @@ class SWEEnv(MultiTurnEnv):
     def limit_reason(self) -> str | None:
         if self.elapsed() >= self.config.max_episode_s:
             return "time limit"
+        if self.oversized:
+            return "workspace size limit"
         return super().limit_reason()
 
     def example_response(self, task: Task) -> str:
@@ -344,6 +351,9 @@ class SWEEnv(MultiTurnEnv):
             limits=self._limits(),
         )
         result = runtime.backend.run(request)
+        assert self.workspace is not None
+        if self.workspace.size_bytes() > self.config.max_workspace_mb << 20:
+            self.oversized = True
         head = {
             "ok": f"exit code {result.exit_code}",
             "runtime_error": f"exit code {result.exit_code}"

@@ -18,6 +18,7 @@ command's processes die with it), so a resolved path cannot change under them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -195,6 +196,15 @@ class Workspace:
                 if len(entries) >= limit:
                     return "\n".join(entries) + f"\n... (first {limit} files)"
         return "\n".join(entries) if entries else "(empty)"
+
+    def size_bytes(self) -> int:
+        """Bytes the workspace's files take (symlinks and dirs count their own entries)."""
+        total = 0
+        for dirpath, dirnames, filenames in os.walk(self.work):
+            for name in dirnames + filenames:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(dirpath, name)).st_size
+        return total
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
