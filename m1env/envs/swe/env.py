@@ -161,6 +161,7 @@ class SWEEnv(MultiTurnEnv):
         self.step_started = 0.0
         self.tool_seconds = 0.0
         self.oversized = False
+        self._runtime: TaskRuntime | None = None
 
     @staticmethod
     def _problem(inst: SWEInstance) -> Problem:
@@ -178,7 +179,7 @@ class SWEEnv(MultiTurnEnv):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         # The workspace belongs to this object; a copy must reset to get its own.
-        state.update(workspace=None, task=None, instance=None)
+        state.update(workspace=None, task=None, instance=None, _runtime=None)
         return state
 
     def _drop_workspace(self) -> None:
@@ -198,6 +199,7 @@ class SWEEnv(MultiTurnEnv):
     def begin(self, task: Task) -> str:
         self._drop_workspace()
         self.instance = SWEInstance.from_dict(task.reference)
+        self._runtime = None
         self.workspace = Workspace(self.instance.files)
         self.started = time.monotonic()
         self.tool_seconds = 0.0
@@ -205,10 +207,13 @@ class SWEEnv(MultiTurnEnv):
         return task.question
 
     def runtime(self) -> TaskRuntime:
+        """The task's runtime (venv or image, built on first use), kept for the episode."""
         assert self.instance is not None
-        return runtime_for(
-            self.instance, self.config.backend, image_prefix=self.config.image_prefix
-        )
+        if self._runtime is None:
+            self._runtime = runtime_for(
+                self.instance, self.config.backend, image_prefix=self.config.image_prefix
+            )
+        return self._runtime
 
     def elapsed(self) -> float:
         """Seconds charged to the episode's time budget (see :class:`SWEConfig`)."""
