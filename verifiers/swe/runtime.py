@@ -216,8 +216,9 @@ def ensure_venv(
                             "requirements": list(instance.requirements)}) + "\n"
             )  # fmt: skip
             _open_tree(venv)
-            # The venv is used where it was built, so its absolute paths stay right only
-            # if it is moved before first use -- nothing inside refers to scratch/ yet.
+            # Atomic: a venv dir under its final name is always complete. (Only the
+            # unused activate scripts name the scratch path; python finds its prefix
+            # from pyvenv.cfg, wherever the dir is mounted.)
             os.rename(venv, final)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -307,7 +308,8 @@ def build_image(
                 f"COPY runner {IMAGE_ROOT}/runner\n"
                 f"COPY site {IMAGE_ROOT}/site\n"
                 f"COPY repo {IMAGE_ROOT}/repo\n"
-                f'LABEL m1env.swe.repo="{instance.repo}" m1env.swe.key="{tag}"\n'
+                # json.dumps quotes and escapes: a repo name cannot add instructions.
+                f"LABEL m1env.swe.repo={json.dumps(instance.repo)} m1env.swe.key={json.dumps(tag)}\n"
             )
             try:
                 client.images.build(path=str(ctx), tag=tag, rm=True, network_mode="none")
