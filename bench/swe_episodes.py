@@ -2,11 +2,12 @@
 
 The agent (:mod:`m1env.envs.swe.scripted`) views each file the gold patch changes,
 applies it with ``str_replace`` / ``create_file`` tool calls, calls ``run_tests`` and
-``submit``. For each task and backend it runs ``--episodes`` episodes (after one warm-up
-episode that also builds the task's venv or image) and reports episodes per second
-(whole episodes: reset, tool calls, grading) and the grading latency p50/p99 (the
-``submit`` step, which is the diff + the sandboxed test run). Every episode must score 1.
-The last column is the Docker/bwrap ratio of the episode rate.
+``submit``. For each task it runs ``--episodes`` episodes per backend, interleaved (bwrap, Docker,
+bwrap, ...; after one warm-up episode each that also builds the task's venv or image),
+and reports episodes per second (whole episodes: reset, tool calls, grading), the
+grading latency p50/p99 (the ``submit`` step: the diff + the sandboxed test run) and
+the ``run_tests`` step p50 (a sandboxed command on the mounted workspace).
+Every episode must score 1. The last column is the Docker/bwrap ratio of the rate.
 """
 
 from __future__ import annotations
@@ -34,25 +35,22 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _episodes(env: SWEEnv, index: int, actions: list[dict[str, Any]], n: int) -> dict[str, float]:
-    grading: list[float] = []
+def _episode(env: SWEEnv, index: int, actions: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """(episode s, grading s, run_tests s) of one scripted episode; it must score 1."""
     start = time.perf_counter()
-    for _ in range(n):
-        env.reset(options={"index": index})
-        for action in actions:
-            t0 = time.perf_counter()
-            _, reward, terminated, truncated, info = env.step(action)
-            if terminated or truncated:
-                grading.append(time.perf_counter() - t0)
-                if reward != 1.0:
-                    raise SystemExit(f"episode scored {reward}: {info['score'].reason}")
-                break
-    total = time.perf_counter() - start
-    return {
-        "eps": n / total,
-        "p50": _quantile(grading, 0.5) * 1e3,
-        "p99": _quantile(grading, 0.99) * 1e3,
-    }
+    env.reset(options={"index": index})
+    run_tests = 0.0
+    for action in actions:
+        t0 = time.perf_counter()
+        _, reward, terminated, truncated, info = env.step(action)
+        if action["tool_calls"][0]["function"]["name"] == "run_tests":
+            run_tests = time.perf_counter() - t0
+        if terminated or truncated:
+            if reward != 1.0:
+                raise SystemExit(f"episode scored {reward}: {info['score'].reason}")
+            end = time.perf_counter()
+            return end - start, end - t0, run_tests
+    raise SystemExit("the scripted episode did not end")
 
 
 def main() -> None:
@@ -65,7 +63,9 @@ def main() -> None:
     instances = load_instances(args.tasks)
     envs = {b: SWEEnv(path=args.tasks, config=SWEConfig(backend=b)) for b in backends}
     print(f"# {len(instances)} tasks x {args.episodes} episodes; load {os.getloadavg()[0]:.2f}")
-    cols = "".join(f"{b + ' ep/s':>14}{'grade p50':>11}{'p99':>8}" for b in backends)
+    cols = "".join(
+        f"{b + ' ep/s':>14}{'grade p50':>11}{'p99':>8}{'tests p50':>11}" for b in backends
+    )
     ratio = f"{'ratio':>7}" if len(backends) == 2 else ""
     print(f"{'task':<24}{cols}{ratio}")
     totals: dict[str, list[float]] = {b: [] for b in backends}
@@ -74,16 +74,31 @@ def main() -> None:
         row = f"{inst.instance_id:<24}"
         rates = []
         for b in backends:
-            _episodes(envs[b], index, actions, 1)  # warm-up: builds the venv / image
-            res = _episodes(envs[b], index, actions, args.episodes)
-            totals[b].append(res["eps"])
-            rates.append(res["eps"])
-            row += f"{res['eps']:>14.2f}{res['p50']:>11.0f}{res['p99']:>8.0f}"
+            _episode(envs[b], index, actions)  # warm-up: builds the venv / image
+        episode: dict[str, list[float]] = {b: [] for b in backends}
+        grading: dict[str, list[float]] = {b: [] for b in backends}
+        tests: dict[str, list[float]] = {b: [] for b in backends}
+        # Interleaved, so that load from other processes hits both backends alike.
+        for _ in range(args.episodes):
+            for b in backends:
+                total, graded, tested = _episode(envs[b], index, actions)
+                episode[b].append(total)
+                grading[b].append(graded)
+                tests[b].append(tested)
+        for b in backends:
+            eps = len(episode[b]) / sum(episode[b])
+            totals[b].append(eps)
+            rates.append(eps)
+            p50 = _quantile(grading[b], 0.5) * 1e3
+            p99 = _quantile(grading[b], 0.99) * 1e3
+            t50 = _quantile(tests[b], 0.5) * 1e3
+            row += f"{eps:>14.2f}{p50:>11.0f}{p99:>8.0f}{t50:>11.0f}"
         if len(rates) == 2:
             row += f"{rates[1] / rates[0]:>7.2f}"
         print(row, flush=True)
-    summary = "".join(f"{statistics.mean(totals[b]):>14.2f}{'':>19}" for b in backends)
+    summary = "".join(f"{statistics.mean(totals[b]):>14.2f}{'':>30}" for b in backends)
     print(f"{'mean':<24}{summary}")
+    print(f"# load at the end {os.getloadavg()[0]:.2f}")
     for env in envs.values():
         env.close()
     close_runtimes()
