@@ -17,7 +17,7 @@ import pytest
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions, run_episode
 from tests.swe.helpers import diff, task
-from verifiers.swe import SWEInstance, grade
+from verifiers.swe import SWEInstance, SWEVerifier, grade
 from verifiers.swe.runtime import (
     build_image,
     close_runtimes,
@@ -105,6 +105,13 @@ def test_bwrap_venv_is_built_once_and_provides_the_requirements(cache: Path) -> 
     # Without the task's environment the dependency is missing: the venv is what provides it.
     bare = grade(inst, inst.patch)
     assert bare.score == 0.0 and "mini_dep" in bare.details["log"]
+
+
+def test_swe_verifier_grades_in_the_task_environment(cache: Path) -> None:
+    inst = _instance()
+    verifier = SWEVerifier()
+    assert verifier.verify(inst.patch, inst.to_dict()).status == "correct"
+    assert verifier.verify("", inst.to_dict()).status == "incorrect"
 
 
 def test_swe_episode_uses_the_task_venv(cache: Path) -> None:
