@@ -8,6 +8,9 @@ and reports episodes per second (whole episodes: reset, tool calls, grading), th
 grading latency p50/p99 (the ``submit`` step: the diff + the sandboxed test run) and
 the ``run_tests`` step p50 (a sandboxed command on the mounted workspace).
 Every episode must score 1. The last column is the Docker/bwrap ratio of the rate.
+A second table times ``bash`` steps on the mounted workspace: bwrap, Docker with the
+container pre-started for the episode's workspace (the default), and Docker creating a
+container per step (that pre-start disabled), to show what the pre-start buys.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from m1env.envs.swe import SWEConfig, SWEEnv
-from m1env.envs.swe.scripted import patch_actions
+from m1env.envs.swe.scripted import call, patch_actions
 from verifiers.swe import load_instances
 from verifiers.swe.runtime import close_runtimes
 
@@ -51,6 +54,33 @@ def _episode(env: SWEEnv, index: int, actions: list[dict[str, Any]]) -> tuple[fl
             end = time.perf_counter()
             return end - start, end - t0, run_tests
     raise SystemExit("the scripted episode did not end")
+
+
+def _bash_steps(backend: str, cold: bool, episodes: int = 6, steps: int = 4) -> list[float]:
+    """Latency of ``bash`` steps (0.3 s of policy time between them). ``cold``: Docker
+    without its pre-started per-workspace container (every step creates one)."""
+    from sandbox.backends.docker import DockerBackend
+
+    saved = DockerBackend.prestart, DockerBackend._take_mounted
+    if cold:
+        DockerBackend.prestart = lambda self, limits, mounts: None  # type: ignore[method-assign]
+        DockerBackend._take_mounted = lambda self, shape, mounts: self._start(shape, mounts)  # type: ignore[method-assign]
+    env = SWEEnv(config=SWEConfig(backend=backend))
+    out = []
+    try:
+        for _ in range(episodes):
+            env.reset(options={"index": 0})
+            for _ in range(steps):
+                t0 = time.perf_counter()
+                obs = env.step(call("bash", command="ls > /dev/null; echo ok"))[0]
+                out.append(time.perf_counter() - t0)
+                if "exit code 0" not in obs:
+                    raise SystemExit(f"bash step failed: {obs}")
+                time.sleep(0.3)
+    finally:
+        env.close()
+        DockerBackend.prestart, DockerBackend._take_mounted = saved  # type: ignore[method-assign]
+    return out
 
 
 def main() -> None:
@@ -98,9 +128,20 @@ def main() -> None:
         print(row, flush=True)
     summary = "".join(f"{statistics.mean(totals[b]):>14.2f}{'':>30}" for b in backends)
     print(f"{'mean':<24}{summary}")
-    print(f"# load at the end {os.getloadavg()[0]:.2f}")
     for env in envs.values():
         env.close()
+    if "docker" in backends:
+        print("\n# bash tool step (workspace mounted), 6 episodes x 4 steps, 0.3 s between steps")
+        print(f"{'backend':<28}{'p50 ms':>8}{'p90 ms':>8}")
+        for label, backend, cold in (
+            ("bwrap", "bwrap", False),
+            ("docker, pre-started", "docker", False),
+            ("docker, cold container", "docker", True),
+        ):
+            lat = sorted(_bash_steps(backend, cold))
+            p50, p90 = _quantile(lat, 0.5) * 1e3, _quantile(lat, 0.9) * 1e3
+            print(f"{label:<28}{p50:>8.0f}{p90:>8.0f}", flush=True)
+    print(f"# load at the end {os.getloadavg()[0]:.2f}")
     close_runtimes()
 
 

@@ -184,6 +184,9 @@ class SWEEnv(MultiTurnEnv):
 
     def _drop_workspace(self) -> None:
         if self.workspace is not None:
+            forget = getattr(getattr(self._runtime, "backend", None), "forget_mounts", None)
+            if forget is not None:
+                forget(str(self.workspace.work))  # docker: its pre-started container
             self.workspace.cleanup()
             self.workspace = None
 
@@ -204,6 +207,12 @@ class SWEEnv(MultiTurnEnv):
         self.started = time.monotonic()
         self.tool_seconds = 0.0
         self.oversized = False
+        if self.config.backend == "docker":
+            # The first sandboxed step then finds its container started.
+            runtime = self.runtime()
+            prestart = getattr(runtime.backend, "prestart", None)
+            if prestart is not None:
+                prestart(self._limits(), self._mounts(runtime))
         return task.question
 
     def runtime(self) -> TaskRuntime:
