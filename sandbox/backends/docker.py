@@ -197,6 +197,8 @@ class DockerBackend(Backend):
         self._in_flight: Counter[tuple[int, int, bool]] = Counter()
         self._mounted: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
         self._mounted_starting: set[tuple[Any, ...]] = set()
+        # Sources whose episode ended: a pre-start still in flight for them is dropped.
+        self._forgotten: OrderedDict[str, None] = OrderedDict()
         self.reaped = self.reap_stale()
 
     @classmethod
@@ -400,7 +402,8 @@ class DockerBackend(Backend):
         evicted: list[_Warm] = []
         with self._lock:
             self._mounted_starting.discard(key)
-            if warm is not None and not self._closed and key not in self._mounted:
+            stale = any(m[1] in self._forgotten for m in key[1])
+            if warm is not None and not self._closed and not stale and key not in self._mounted:
                 self._mounted[key] = warm
                 warm = None
                 while len(self._mounted) > _MAX_MOUNTED:
@@ -411,6 +414,9 @@ class DockerBackend(Backend):
     def forget_mounts(self, source: str) -> None:
         """Discard pre-started containers that bind ``source`` (its episode is over)."""
         with self._lock:
+            self._forgotten[source] = None
+            while len(self._forgotten) > 1024:
+                self._forgotten.popitem(last=False)
             keys = [k for k in self._mounted if any(m[1] == source for m in k[1])]
             gone = [self._mounted.pop(k) for k in keys]
         for warm in gone:

@@ -72,3 +72,41 @@ def test_process_backend_refuses_mounts(shared_dir: Path) -> None:
         backend = ProcessBackend()
     with pytest.raises(sandbox.ConfigError, match="cannot mount"):
         _run(backend, "true", shared_dir)
+
+
+@pytest.mark.docker
+def test_docker_prestarts_a_container_per_mount_set_and_forgets_it(shared_dir: Path) -> None:
+    import time
+
+    from sandbox.backends.docker import DockerBackend
+
+    backend = DockerBackend(pool_size=0)
+    try:
+        rw = str(shared_dir / "rw")
+        limits = sandbox.Limits()
+        mounts = {"/repo": sandbox.Mount(rw, writable=True)}
+        backend.prestart(limits, mounts)
+        deadline = time.monotonic() + 60
+        while not backend._mounted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(backend._mounted) == 1
+        (warm_id,) = [w.id for w in backend._mounted.values()]
+        result = backend.run(
+            sandbox.ExecRequest(command=["/bin/sh", "-c", "echo hi > /repo/x"], mounts=mounts)
+        )
+        assert result.ok, result
+        assert (shared_dir / "rw" / "x").read_text() == "hi\n"
+        # The pre-started container served the job (and is gone); the next one is starting.
+        assert all(w.id != warm_id for w in backend._mounted.values())
+        backend.forget_mounts(rw)
+        deadline = time.monotonic() + 60
+        while backend._mounted_starting and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not backend._mounted
+        # The container that served the job removes itself (auto_remove) shortly after.
+        deadline = time.monotonic() + 30
+        while backend.unpooled_containers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert backend.unpooled_containers() == []
+    finally:
+        backend.close()
