@@ -168,6 +168,18 @@ def test_str_replace_needs_one_exact_match_and_view_ranges() -> None:
     view = env.step(call("view_file", path=path, start_line=2, end_line=3))[0]
     assert view.splitlines() == ["2  a = 1", "3  b = 3"]
     assert "past the end" in env.step(call("view_file", path=path, start_line=99))[0]
+    env.step(call("create_file", path="empty.txt", content=""))
+    assert env.step(call("view_file", path="empty.txt"))[0] == "(empty.txt is empty)"
+    env.close()
+
+
+def test_gold_patch_applied_with_git_apply_in_bash_scores_1() -> None:
+    env = _env()
+    inst = task()
+    apply = call("bash", command=f"git apply --verbose <<'EOF'\n{inst.patch}EOF")
+    done = run_episode(env, [apply, call("submit")], options={"index": 0})
+    assert "exit code 0" in done["observations"][0], done["observations"][0]
+    assert done["reward"] == 1.0, done["info"]["score"]
     env.close()
 
 

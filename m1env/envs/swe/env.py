@@ -351,6 +351,12 @@ class SWEEnv(MultiTurnEnv):
             **runtime.mounts,
         }
 
+    def _check_size(self) -> None:
+        """After a sandboxed command wrote to the workspace: flag it when over the cap."""
+        assert self.workspace is not None
+        if self.workspace.size_bytes() > self.config.max_workspace_mb << 20:
+            self.oversized = True
+
     def _tool_bash(self, command: str) -> str:
         runtime = self.runtime()
         path = ":".join([*runtime.bin_dirs, "/usr/local/bin", "/usr/bin", "/bin"])
@@ -365,9 +371,7 @@ class SWEEnv(MultiTurnEnv):
             limits=self._limits(),
         )
         result = runtime.backend.run(request)
-        assert self.workspace is not None
-        if self.workspace.size_bytes() > self.config.max_workspace_mb << 20:
-            self.oversized = True
+        self._check_size()
         head = {
             "ok": f"exit code {result.exit_code}",
             "runtime_error": f"exit code {result.exit_code}"
@@ -399,6 +403,8 @@ class SWEEnv(MultiTurnEnv):
             return self.workspace.listing(path)
         text = self.workspace.read_text(path, 4 << 20)
         lines = text.splitlines()
+        if not lines:
+            return f"({path} is empty)"
         start = start_line or 1
         end = min(end_line or len(lines), len(lines))
         if start > max(len(lines), 1):
@@ -448,6 +454,7 @@ class SWEEnv(MultiTurnEnv):
                 site_dirs=runtime.site_dirs, runner_dir=runtime.runner_dir,
             )  # fmt: skip
             outcomes, result = run_pytest(tests, limits, repo_dir=MOUNT_POINT, runtime=run_runtime)
+            self._check_size()
             wanted = list(tests)
         else:
             wanted = list(self.instance.FAIL_TO_PASS)
