@@ -33,7 +33,7 @@ from gymnasium.error import ResetNeeded
 from m1env.curriculum import Curriculum, CurriculumConfig
 from m1env.sources import TaskSource, check_difficulty
 from m1env.spaces import UnicodeText
-from m1env.task import Message, Task, user_prompt
+from m1env.task import Task, user_prompt
 from verifiers import Score, get_verifier
 
 __all__ = ["MultiTurnEnv", "SingleTurnEnv", "TaskEnv", "Turn"]
@@ -77,7 +77,7 @@ class TaskEnv(gym.Env[str, str]):
         self.observation_space = UnicodeText()
         self.action_space = UnicodeText(max_action_chars)
         self.task: Task | None = None
-        self.messages: list[Message] = []
+        self.messages: list[dict[str, Any]] = []
 
     @property
     def env_id(self) -> str:
@@ -189,6 +189,9 @@ class Turn:
 
     ``done`` ends the episode (``terminated``); a ``score`` is then required.
     ``role`` is the chat role of the observation (``tool`` for tool results).
+    ``messages``, when given, are the chat records of this exchange (e.g. an assistant
+    message with ``tool_calls`` and one ``tool`` message per call) and replace the
+    default pair (the action as assistant content, the observation as ``role``).
     """
 
     observation: str
@@ -196,6 +199,7 @@ class Turn:
     score: Score | None = None
     role: str = "tool"
     info: dict[str, Any] = field(default_factory=dict)
+    messages: list[dict[str, Any]] | None = None
 
 
 class MultiTurnEnv(TaskEnv):
@@ -203,7 +207,8 @@ class MultiTurnEnv(TaskEnv):
 
     Subclasses implement :meth:`begin` (the first observation for a task), :meth:`turn`
     (answer one action) and :meth:`final_score` (score an episode cut off by the turn
-    limit). The reward is 0 on every step but the last, which carries the Score.
+    limit or another budget named by :meth:`limit_reason`). The reward is 0 on every
+    step but the last, which carries the Score.
     """
 
     def __init__(self, source: TaskSource, *, max_turns: int = 20, **kwargs: Any) -> None:
@@ -224,6 +229,11 @@ class MultiTurnEnv(TaskEnv):
         """The Score of an episode truncated by the turn limit."""
         return Score.incorrect("turn limit reached before the episode finished")
 
+    def limit_reason(self) -> str | None:
+        """Why the episode must stop now (``truncated``), or None; by default the turn
+        limit. Subclasses add budgets (e.g. wall time)."""
+        return "turn limit" if self.turns >= self.max_turns else None
+
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
@@ -238,9 +248,12 @@ class MultiTurnEnv(TaskEnv):
         if self.task is None:
             raise ResetNeeded("call reset() before step()")
         self.turns += 1
-        self.messages.append({"role": "assistant", "content": action})
         result = self.turn(action)
-        self.messages.append({"role": result.role, "content": result.observation})
+        if result.messages is not None:
+            self.messages.extend(result.messages)
+        else:
+            self.messages.append({"role": "assistant", "content": action})
+            self.messages.append({"role": result.role, "content": result.observation})
         info: dict[str, Any] = {"turn": self.turns, **result.info}
         if result.done:
             if result.score is None:
@@ -249,10 +262,11 @@ class MultiTurnEnv(TaskEnv):
             self.task = None
             info.update(score=result.score, status=result.score.status)
             return result.observation, result.score.score, True, False, info
-        if self.turns >= self.max_turns:
+        limit = self.limit_reason()
+        if limit is not None:
             score = self.final_score()
             self._record_outcome(self.task, score, info)
             self.task = None
-            info.update(score=score, status=score.status)
+            info.update(score=score, status=score.status, truncated_by=limit)
             return result.observation, score.score, False, True, info
         return result.observation, 0.0, False, False, info

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .backend import Backend, Program, Step, decide_verdict
-from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Verdict
+from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Mount, Verdict
 from .errors import (
     BackendUnavailableError,
     ConfigError,
@@ -67,6 +67,7 @@ __all__ = [
     "JobLimiter",
     "Language",
     "Limits",
+    "Mount",
     "Program",
     "SandboxBusyError",
     "SandboxError",

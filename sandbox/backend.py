@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from .contract import ExecRequest, ExecResult, Limits, Verdict
+from .contract import ExecRequest, ExecResult, Limits, Mount, Verdict
 from .errors import BackendUnavailableError, SandboxInternalError
 from .languages import get_language
 from .limiter import JobLimiter, get_limiter
@@ -52,6 +52,7 @@ class Step:
     env: Mapping[str, str] = field(default_factory=dict)
     collect: tuple[str, ...] = ()
     stage: Literal["compile", "run"] = "run"
+    mounts: Mapping[str, Mount] = field(default_factory=dict)
 
 
 def decide_verdict(
@@ -120,6 +121,7 @@ class Program:
             limits=limits or req.limits,
             env=req.env,
             collect=tuple(req.collect),
+            mounts=req.mounts,
         )
         return self.backend.run_step(step)
 
@@ -186,6 +188,7 @@ class Backend(abc.ABC):
             env=request.env,
             collect=lang.artifacts,
             stage="compile",
+            mounts=request.mounts,
         )
         result = self.run_step(step)
         missing = [a for a in lang.artifacts if a not in result.files]

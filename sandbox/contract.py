@@ -7,6 +7,10 @@
   sandboxed step when the language needs it) or an explicit ``command``; plus extra
   ``files`` laid out in the work dir, ``stdin``, ``env`` additions, ``collect``
   (work-dir files to return) and the limits.
+* ``mounts`` bind host directories at absolute paths inside the sandbox
+  (``{"/repo": Mount("/host/dir", writable=True)}``): a persistent workspace that
+  outlives the step (an agent's repository) or a read-only environment (a venv).
+  Supported by ``bwrap`` and ``docker``; ``process`` refuses them.
 * :class:`ExecResult` holds the exit code (or the signal), stdout/stderr with
   truncation flags, a verdict, the resources used and what the backend noted.
 
@@ -45,7 +49,9 @@ __all__ = [
     "ExecRequest",
     "ExecResult",
     "Limits",
+    "Mount",
     "Verdict",
+    "check_mounts",
 ]
 
 Verdict = Literal["ok", "runtime_error", "timeout", "memory", "output_limit", "sandbox_error"]
@@ -115,6 +121,44 @@ class Limits:
         return replace(base or cls(), **dict(data))
 
 
+# Inside paths a mount may not cover: the sandbox's own layout.
+_RESERVED_MOUNTS = ("/", "/work", "/tmp", "/proc", "/dev", "/usr", "/etc", "/bin", "/lib", "/sbin")
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host directory bound into the sandbox; read-only unless ``writable``."""
+
+    source: str
+    writable: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, str) or not self.source.startswith("/"):
+            raise ConfigError(f"Mount.source must be an absolute host path, got {self.source!r}")
+        if not isinstance(self.writable, bool):
+            raise ConfigError("Mount.writable must be true or false")
+
+
+def check_mounts(mounts: Any) -> dict[str, Mount]:
+    """Validated ``{inside path: Mount}``; inside paths are absolute, normalised and
+    outside the sandbox's own directories (``/work``, ``/tmp``, ``/usr``...)."""
+    if not isinstance(mounts, Mapping):
+        raise ConfigError("mounts must be a mapping of inside path -> Mount")
+    out: dict[str, Mount] = {}
+    for inside, mount in mounts.items():
+        if not isinstance(inside, str) or not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", inside):
+            raise ConfigError(f"mount point {inside!r} must be an absolute, plain path")
+        if any(part in (".", "..") for part in inside.split("/")):
+            raise ConfigError(f"mount point {inside!r} has a '.' or '..' component")
+        top = "/" + inside.split("/")[1]
+        if top in _RESERVED_MOUNTS or top.startswith("/lib"):
+            raise ConfigError(f"mount point {inside!r} is inside the sandbox's own {top}")
+        if not isinstance(mount, Mount):
+            raise ConfigError(f"mounts[{inside!r}] must be a sandbox.Mount")
+        out[inside] = mount
+    return out
+
+
 def _as_bytes(value: str | bytes, what: str) -> bytes:
     if isinstance(value, bytes):
         return value
@@ -143,6 +187,7 @@ class ExecRequest:
     compile_limits: Limits | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     collect: Sequence[str] = ()
+    mounts: Mapping[str, Mount] = field(default_factory=dict)
 
     @property
     def file_bytes(self) -> dict[str, bytes]:
@@ -193,6 +238,7 @@ class ExecRequest:
         if isinstance(self.collect, str):
             raise ConfigError("collect must be a list of relative paths, not a string")
         object.__setattr__(self, "collect", tuple(check_relpath(p) for p in self.collect))
+        object.__setattr__(self, "mounts", check_mounts(self.mounts))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ COMMANDS = [
     "m1env.cli.sandbox",
     "m1env.cli.train",
     "m1env.cli.eval",
+    "m1env.cli.swe",
 ]
 
 

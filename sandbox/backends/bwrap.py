@@ -81,6 +81,7 @@ from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager
 from ..contract import ExecResult
+from ..errors import SandboxInternalError
 from ..languages import languages
 from ..limiter import JobLimiter
 
@@ -130,7 +131,7 @@ def _preparable(step: Step) -> bool:
     """Only a language's own command with no caller environment is started ahead of
     time: a waiting sandbox then holds nothing the caller gave (a command line or
     environment of the previous job) before the next job exists."""
-    if step.env:
+    if step.env or step.mounts:  # host directories are the caller's too
         return False
     return any(step.argv in (lang.run, lang.compile) for lang in languages().values())
 
@@ -208,8 +209,17 @@ class BwrapBackend(Backend):
                  "--tmpfs", "/", *self._mounts,
                  "--proc", "/proc", "--dev", "/dev",
                  "--size", str(limits.memory_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--bind", workdir, "/work", "--chdir", "/work",
+                 "--bind", workdir, "/work", *self._mount_args(step), "--chdir", "/work",
                  "--remount-ro", "/", "--", *step.argv]  # fmt: skip
+        return args
+
+    @staticmethod
+    def _mount_args(step: Step) -> list[str]:
+        args: list[str] = []
+        for inside, mount in sorted(step.mounts.items()):
+            if not os.path.isdir(mount.source):
+                raise SandboxInternalError(f"mount source {mount.source} is not a directory")
+            args += ["--bind" if mount.writable else "--ro-bind", mount.source, inside]
         return args
 
     def _rlimits(self, step: Step) -> list[tuple[int, int, int]]:
@@ -225,7 +235,8 @@ class BwrapBackend(Backend):
     @staticmethod
     def _shape(step: Step) -> object:
         """What a bwrap started ahead of time must match to run ``step``."""
-        return (step.argv, tuple(sorted(step.env.items())), step.limits, bool(step.stdin))
+        return (step.argv, tuple(sorted(step.env.items())), tuple(sorted(step.mounts.items())),
+                step.limits, bool(step.stdin))  # fmt: skip
 
     def _prepare_next(self, slot: Slot, step: Step, key: object) -> None:
         """Ask the slot for its next standby; when this job's shape repeats the last

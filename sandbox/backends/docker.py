@@ -41,7 +41,10 @@ Does NOT protect against:
     * CPU contention and side channels beyond the CPU quota.
 
 Cost: a cold container takes ~0.3-0.4 s to start, so the pool is what keeps latency
-low; sustained throughput is bounded by how fast dockerd creates containers.
+low; sustained throughput is bounded by how fast dockerd creates containers. Jobs with
+``mounts`` (an agent's workspace) cannot share the pool: after each, one container with
+the same mounts is pre-started for the next step (at most 8 such, oldest evicted;
+:meth:`DockerBackend.forget_mounts` drops those of a finished episode).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ import struct
 import threading
 import time
 from collections import Counter, OrderedDict, deque
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +68,7 @@ from typing import Any, ClassVar
 
 from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
-from ..contract import ExecResult, Limits
+from ..contract import ExecResult, Limits, Mount
 from ..errors import SandboxInternalError
 from ..limiter import JobLimiter
 
@@ -80,6 +84,9 @@ _RUNNER_PY = "/usr/bin/python3"
 # The runner lives in the job's memory cgroup; give it room so the job keeps its limit.
 _RUNNER_MEMORY = 24 * 1024 * 1024
 _MAX_POOL_SHAPES = 4
+# Pre-started containers for jobs with bind mounts (an agent's workspace): one per
+# (shape, mounts), started after each such job for the next step of the same episode.
+_MAX_MOUNTED = 8
 _GRACE_S = 10.0
 
 
@@ -188,6 +195,10 @@ class DockerBackend(Backend):
         self._closed = False
         self._filler = ThreadPoolExecutor(max_workers=2, thread_name_prefix="m1env-docker-pool")
         self._in_flight: Counter[tuple[int, int, bool]] = Counter()
+        self._mounted: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
+        self._mounted_starting: set[tuple[Any, ...]] = set()
+        # Sources whose episode ended: a pre-start still in flight for them is dropped.
+        self._forgotten: OrderedDict[str, None] = OrderedDict()
         self.reaped = self.reap_stale()
 
     @classmethod
@@ -213,10 +224,19 @@ class DockerBackend(Backend):
 
     # -- containers --------------------------------------------------------------
 
-    def _start(self, shape: tuple[int, int, bool]) -> _Warm:
+    def _start(
+        self, shape: tuple[int, int, bool], mounts: Mapping[str, Mount] | None = None
+    ) -> _Warm:
         memory_mb, processes, network = shape
         mem = memory_mb * 1024 * 1024 + _RUNNER_MEMORY
+        # Bind mounts (a job's persistent workspace) make the container job-specific,
+        # so such containers are started for their one job and never pooled.
+        binds = [
+            f"{m.source}:{inside}:{'rw' if m.writable else 'ro'}"
+            for inside, m in sorted((mounts or {}).items())
+        ]
         host_config = self.api.create_host_config(
+            binds=binds or None,
             network_mode="bridge" if network else "none",
             read_only=True,
             # dockerd (20.10) ignores mode= on tmpfs; uid/gid makes them the job's.
@@ -335,23 +355,88 @@ class DockerBackend(Backend):
         """This worker's containers that are neither pooled nor starting (for tests)."""
         with self._lock:
             pooled = {w.id for pool in self._pools.values() for w in pool}
-            starting = any(n > 0 for n in self._in_flight.values())
+            pooled |= {w.id for w in self._mounted.values()}
+            starting = any(n > 0 for n in self._in_flight.values()) or bool(self._mounted_starting)
         if starting:
             time.sleep(0.5)
         mine = self.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={self.owner}"})
         return [c["Id"] for c in mine if c["Id"] not in pooled]
 
+    @staticmethod
+    def _mount_key(shape: tuple[int, int, bool], mounts: Mapping[str, Mount]) -> tuple[Any, ...]:
+        return (shape, tuple(sorted((k, m.source, m.writable) for k, m in mounts.items())))
+
+    def prestart(self, limits: Limits, mounts: Mapping[str, Mount]) -> None:
+        """Start, in the background, a container for a coming job with ``mounts``."""
+        shape = _shape(limits)
+        key = self._mount_key(shape, mounts)
+        with self._lock:
+            start = not self._closed and key not in self._mounted
+            start = start and key not in self._mounted_starting
+            if start:
+                self._mounted_starting.add(key)
+        if start:
+            self._filler.submit(self._fill_mounted, key, shape, dict(mounts))
+
+    def _take_mounted(self, shape: tuple[int, int, bool], mounts: Mapping[str, Mount]) -> _Warm:
+        """A container with ``mounts``: the one pre-started for them, else a new one;
+        then the next one for the same mounts starts in the background."""
+        key = self._mount_key(shape, mounts)
+        with self._lock:
+            warm = self._mounted.pop(key, None)
+            refill = not self._closed and key not in self._mounted_starting
+            if refill:
+                self._mounted_starting.add(key)
+        if refill:
+            self._filler.submit(self._fill_mounted, key, shape, dict(mounts))
+        return warm or self._start(shape, mounts)
+
+    def _fill_mounted(
+        self, key: tuple[Any, ...], shape: tuple[int, int, bool], mounts: dict[str, Mount]
+    ) -> None:
+        try:
+            warm: _Warm | None = self._start(shape, mounts)
+        except Exception as exc:
+            log.warning("docker sandbox: could not pre-start a mounted container: %s", exc)
+            warm = None
+        evicted: list[_Warm] = []
+        with self._lock:
+            self._mounted_starting.discard(key)
+            stale = any(m[1] in self._forgotten for m in key[1])
+            if warm is not None and not self._closed and not stale and key not in self._mounted:
+                self._mounted[key] = warm
+                warm = None
+                while len(self._mounted) > _MAX_MOUNTED:
+                    evicted.append(self._mounted.popitem(last=False)[1])
+        for old in [*evicted, *([warm] if warm else [])]:
+            self._discard(old)
+
+    def forget_mounts(self, source: str) -> None:
+        """Discard pre-started containers that bind ``source`` (its episode is over)."""
+        with self._lock:
+            self._forgotten[source] = None
+            while len(self._forgotten) > 1024:
+                self._forgotten.popitem(last=False)
+            keys = [k for k in self._mounted if any(m[1] == source for m in k[1])]
+            gone = [self._mounted.pop(k) for k in keys]
+        for warm in gone:
+            self._discard(warm)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             pools = [w for pool in self._pools.values() for w in pool]
+            pools += list(self._mounted.values())
             self._pools.clear()
+            self._mounted.clear()
         self._filler.shutdown(wait=True, cancel_futures=True)
         for warm in pools:
             self._discard(warm)
         with self._lock:
             late = [w for pool in self._pools.values() for w in pool]
+            late += list(self._mounted.values())
             self._pools.clear()
+            self._mounted.clear()
         for warm in late:
             self._discard(warm)
         self.client.close()
@@ -386,13 +471,13 @@ class DockerBackend(Backend):
         payload = json.dumps(job).encode()
         message = struct.pack(">Q", len(payload)) + payload
         shape = _shape(limits)
-        warm = self._take(shape)
+        warm = self._take_mounted(shape, step.mounts) if step.mounts else self._take(shape)
         out, err, finished = self._exchange(warm, message, limits)
         if finished and not out and not err:
             # Not a byte came back: the pooled container had died while it waited
             # (daemon restart, host OOM), so nothing of the job ran.  Once more, fresh.
             self._remove(warm.id)
-            warm = self._start(shape)
+            warm = self._start(shape, step.mounts)
             out, err, finished = self._exchange(warm, message, limits)
         if not finished:
             self._remove(warm.id)

@@ -35,6 +35,7 @@ from .._local import LocalWorkdirs, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..contract import ExecResult
+from ..errors import ConfigError
 from ..limiter import JobLimiter
 
 __all__ = ["ProcessBackend"]
@@ -76,6 +77,8 @@ class ProcessBackend(Backend):
         }
 
     def execute(self, step: Step) -> ExecResult:
+        if step.mounts:
+            raise ConfigError("the process backend cannot mount directories; use bwrap or docker")
         limits = step.limits
         ids = self.workdirs.ids
         # Counts every process of the job user on the host (all concurrent jobs).

@@ -40,7 +40,7 @@ import secrets
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -48,11 +48,20 @@ from typing import Any
 
 import sandbox
 from verifiers.score import Score
-from verifiers.swe.errors import PatchError
+from verifiers.swe.errors import PatchError, SWEError
 from verifiers.swe.instance import SWEInstance
 from verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
+from verifiers.swe.runtime import TaskRuntime
 
-__all__ = ["GradeLimits", "grade", "is_test_path", "parse_junit", "protected_reason"]
+__all__ = [
+    "GradeLimits",
+    "grade",
+    "is_test_path",
+    "parse_junit",
+    "prepare_tree",
+    "protected_reason",
+    "run_pytest",
+]
 
 _RUNNER_PACKAGES = ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "pygments", "py.py")
 # pytest imports pygments; of its ~600 lexers, only those pytest loads travel (9.5 MB -> ~1).
@@ -66,7 +75,7 @@ _SHADOWED = {p.removesuffix(".py") for p in _RUNNER_PACKAGES}
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
-class _TaskError(Exception):
+class _TaskError(SWEError):
     """The task itself is broken (its test_patch does not apply): an error, not a 0."""
 
 
@@ -178,6 +187,13 @@ def parse_junit(xml: bytes) -> dict[str, str]:
     return out
 
 
+def prepare_tree(instance: SWEInstance, model_patch: str, root: Path) -> dict[str, bytes]:
+    """The tree the tests run on (steps 1, 3 and 4 of the module docstring), in ``root``.
+    Raises PatchError when the model patch does not apply, another SWEError when the
+    task's own test_patch does not."""
+    return _prepare(instance, model_patch, root)
+
+
 def _prepare(instance: SWEInstance, model_patch: str, root: Path) -> dict[str, bytes]:
     write_tree(root, dict(instance.files))
     apply_patch(root, model_patch)
@@ -200,8 +216,74 @@ def _prepare(instance: SWEInstance, model_patch: str, root: Path) -> dict[str, b
     return read_tree(root)
 
 
-def grade(instance: SWEInstance, model_patch: str, limits: GradeLimits | None = None) -> Score:
-    """Score ``model_patch`` on ``instance``; see the module docstring."""
+def run_pytest(
+    tests: Sequence[str],
+    limits: GradeLimits,
+    *,
+    tree: Mapping[str, bytes] | None = None,
+    repo_dir: str = "/work/repo",
+    runtime: TaskRuntime | None = None,
+) -> tuple[dict[str, str] | None, sandbox.ExecResult]:
+    """Run pytest on ``tests`` in the sandbox: ``{node id: outcome}`` from its JUnit
+    report (None when no report came back) and the run's ExecResult.
+
+    The repository is ``tree`` (shipped to ``/work/repo``), or already at ``repo_dir``
+    (a workspace the runtime mounts). The runtime adds the task's requirements to
+    ``sys.path`` and says where pytest lives (shipped here when the image lacks it).
+    """
+    runtime = runtime or TaskRuntime(backend=sandbox.get_backend())
+    report = f"_report_{secrets.token_hex(8)}.xml"
+    files: dict[str, bytes] = {}
+    if tree is not None:
+        files.update({f"repo/{k}": v for k, v in tree.items()})
+        repo_dir = "/work/repo"
+    runner = runtime.runner_dir
+    if runner is None:
+        files.update(_runner_files())
+        runner = "/work/_runner"
+    test_files = sorted({t.split("::", 1)[0] for t in tests})
+    args = ["-q", "-p", "no:cacheprovider", "--color=no", "--code-highlight=no", "-o", "junit_family=xunit1",
+            "--rootdir", repo_dir, f"--junitxml=/work/{report}", *test_files]  # fmt: skip
+    path = [runner, repo_dir, *runtime.site_dirs]
+    script = (
+        f"import os, sys; os.chdir({repo_dir!r}); sys.path[:0] = {path!r};"
+        f"import pytest; rc = int(pytest.main({args!r})); sys.stdout.flush(); os._exit(rc)"
+    )
+    request = sandbox.ExecRequest(
+        command=[_PY, "-E", "-s", "-S", "-B", "-c", script],
+        files=files,
+        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONNOUSERSITE": "1", "HOME": "/tmp"},
+        collect=[report],
+        mounts=runtime.mounts,
+        limits=sandbox.Limits(
+            wall_s=limits.wall_s,
+            cpu_s=limits.cpu_s,
+            memory_mb=limits.memory_mb,
+            processes=64,
+            open_files=256,
+            file_size_bytes=64 << 20,
+        ),
+    )
+    result = runtime.backend.run(request)
+    raw = next(iter(result.files.values()), b"")
+    outcomes: dict[str, str] | None = None
+    if raw:
+        try:
+            outcomes = parse_junit(raw)
+        except ET.ParseError:
+            outcomes = None
+    return outcomes, result
+
+
+def grade(
+    instance: SWEInstance,
+    model_patch: str,
+    limits: GradeLimits | None = None,
+    runtime: TaskRuntime | None = None,
+) -> Score:
+    """Score ``model_patch`` on ``instance``; see the module docstring. ``runtime``
+    (:func:`verifiers.swe.runtime.runtime_for`): where the tests run; default the
+    chosen sandbox backend with nothing installed."""
     limits = limits or GradeLimits()
     tests = instance.tests
     if not tests:
@@ -221,48 +303,23 @@ def grade(instance: SWEInstance, model_patch: str, limits: GradeLimits | None = 
             return Score.incorrect(str(exc), verdict="patch_failed", **base)
         except _TaskError as exc:
             return Score.error(str(exc), verdict="bad_reference", **base)
-    report = f"_report_{secrets.token_hex(8)}.xml"
-    files = {f"repo/{k}": v for k, v in tree.items()} | _runner_files()
-    test_files = sorted({t.split("::", 1)[0] for t in tests})
-    args = ["-q", "-p", "no:cacheprovider", "--color=no", "--code-highlight=no", "-o", "junit_family=xunit1",
-            "--rootdir", "/work/repo", f"--junitxml=/work/{report}", *test_files]  # fmt: skip
-    script = (
-        "import os, sys; os.chdir('/work/repo'); sys.path[:0] = ['/work/_runner', '/work/repo'];"
-        f"import pytest; rc = int(pytest.main({args!r})); sys.stdout.flush(); os._exit(rc)"
-    )
-    request = sandbox.ExecRequest(
-        command=[_PY, "-E", "-s", "-S", "-B", "-c", script],
-        files=files,
-        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONNOUSERSITE": "1", "HOME": "/tmp"},
-        collect=[report],
-        limits=sandbox.Limits(
-            wall_s=limits.wall_s,
-            cpu_s=limits.cpu_s,
-            memory_mb=limits.memory_mb,
-            processes=64,
-            open_files=256,
-            file_size_bytes=64 << 20,
-        ),
-    )
-    result = sandbox.run(request)
-    return _judge(instance, result, base)
+    outcomes, result = run_pytest(tests, limits, tree=tree, runtime=runtime)
+    return _judge(instance, outcomes, result, base)
 
 
-def _judge(instance: SWEInstance, result: sandbox.ExecResult, base: dict[str, Any]) -> Score:
+def _judge(
+    instance: SWEInstance,
+    outcomes: dict[str, str] | None,
+    result: sandbox.ExecResult,
+    base: dict[str, Any],
+) -> Score:
     run = {"verdict": result.verdict, "exit_code": result.exit_code, "wall_s": result.wall_s}
     if result.verdict == "sandbox_error":
         return Score.error(f"sandbox failure: {result.messages}", run=run, **base)
-    raw = next(iter(result.files.values()), b"")
-    outcomes: dict[str, str] = {}
-    if raw:
-        try:
-            outcomes = parse_junit(raw)
-        except ET.ParseError:
-            outcomes = {}
-    tests = {t: outcomes.get(t, "missing") for t in instance.tests}
+    tests = {t: (outcomes or {}).get(t, "missing") for t in instance.tests}
     failed = [t for t, o in tests.items() if o != "passed"]
     details = {**base, "tests": tests, "run": run, "log": (result.stdout + result.stderr)[-2000:]}
-    if not raw:
+    if outcomes is None:
         return Score.incorrect(f"no test report (run verdict {result.verdict})", **details)
     if failed:
         return Score.incorrect(f"{len(failed)}/{len(tests)} tests did not pass", **details)

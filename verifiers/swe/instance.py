@@ -4,7 +4,10 @@
 datasets load as they are: ``FAIL_TO_PASS`` and ``PASS_TO_PASS`` may be JSON strings
 (as SWE-bench stores them) or lists of pytest node ids. ``files`` is this project's
 extension: the repository tree at ``base_commit`` as ``{relative path: text}``, for
-self-contained repositories graded without cloning anything.
+self-contained repositories graded without cloning anything. ``requirements``
+(optional, also an extension) lists pip requirement lines the tests need; they are
+installed into the task's environment (:mod:`verifiers.swe.runtime`), never at grading
+time.
 
 :class:`Prediction` is SWE-bench's prediction record
 (``{instance_id, model_name_or_path, model_patch}``).
@@ -62,6 +65,7 @@ class SWEInstance:
     version: str = ""
     environment_setup_commit: str = ""
     files: Mapping[str, str] = field(default_factory=dict)
+    requirements: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in _TEXT_FIELDS:
@@ -79,6 +83,17 @@ class SWEInstance:
         ):
             raise InstanceFormatError("files must map relative paths to text")
         object.__setattr__(self, "files", dict(self.files))
+        reqs = self.requirements
+        if isinstance(reqs, str):
+            reqs = tuple(line.strip() for line in reqs.splitlines())
+        if not isinstance(reqs, list | tuple) or not all(isinstance(r, str) for r in reqs):
+            raise InstanceFormatError(f"requirements must be a list of strings, got {reqs!r}")
+        reqs = tuple(r.strip() for r in reqs if r.strip() and not r.strip().startswith("#"))
+        for req in reqs:
+            # Each line goes to pip as one argument: an option would change what pip does.
+            if req.startswith("-"):
+                raise InstanceFormatError(f"requirement {req!r} is a pip option, not a package")
+        object.__setattr__(self, "requirements", reqs)
 
     @property
     def tests(self) -> tuple[str, ...]:
@@ -93,7 +108,7 @@ class SWEInstance:
         missing = {"repo", "instance_id"} - data.keys()
         if missing:
             raise InstanceFormatError(f"instance is missing {sorted(missing)}")
-        known = set(_TEXT_FIELDS) | {"FAIL_TO_PASS", "PASS_TO_PASS", "files"}
+        known = set(_TEXT_FIELDS) | {"FAIL_TO_PASS", "PASS_TO_PASS", "files", "requirements"}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +118,8 @@ class SWEInstance:
         out["PASS_TO_PASS"] = json.dumps(list(self.PASS_TO_PASS))
         if self.files:
             out["files"] = dict(self.files)
+        if self.requirements:
+            out["requirements"] = list(self.requirements)
         return out
 
 

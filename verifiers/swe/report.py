@@ -16,6 +16,7 @@ from typing import Any
 
 from verifiers.swe.grade import GradeLimits, grade
 from verifiers.swe.instance import Prediction, SWEInstance
+from verifiers.swe.runtime import runtime_for
 
 __all__ = ["evaluate"]
 
@@ -24,8 +25,13 @@ def evaluate(
     instances: Iterable[SWEInstance],
     predictions: Mapping[str, Prediction],
     limits: GradeLimits | None = None,
+    *,
+    environments: bool = False,
+    backend: str | None = None,
 ) -> dict[str, Any]:
-    """Grade ``predictions`` (by instance id) against ``instances``; see the module docstring."""
+    """Grade ``predictions`` (by instance id) against ``instances``; see the module docstring.
+    ``environments``: run each task in its venv/image (:func:`~verifiers.swe.runtime.runtime_for`
+    on ``backend``) rather than on the bare default sandbox."""
     by_id = {inst.instance_id: inst for inst in instances}
     ids: dict[str, list[str]] = {
         k: [] for k in ("submitted", "completed", "resolved", "unresolved", "empty_patch", "error")
@@ -39,7 +45,8 @@ def evaluate(
         if not pred.model_patch.strip():
             ids["empty_patch"].append(instance_id)
             continue
-        score = grade(inst, pred.model_patch, limits)
+        runtime = runtime_for(inst, backend) if environments else None
+        score = grade(inst, pred.model_patch, limits, runtime)
         scores[instance_id] = score.to_dict()
         # SWE-bench's harness counts a patch that does not apply as an error instance.
         if score.status == "error" or score.details.get("verdict") == "patch_failed":

@@ -3,11 +3,14 @@
 ``verify(response, reference)``: the response is the model patch (SWE-bench's
 ``model_patch``); the reference is an instance record (:class:`SWEInstance` fields as
 SWE-bench stores them, plus ``files``, the repository tree). Options: ``wall_s``,
-``cpu_s``, ``memory_mb`` for the sandboxed test run. See :mod:`verifiers.swe.grade`.
+``cpu_s``, ``memory_mb`` for the sandboxed test run. The tests run in the task's
+environment on the chosen sandbox backend (:func:`verifiers.swe.runtime.runtime_for`:
+its venv under bwrap, its image under docker). See :mod:`verifiers.swe.grade`.
 
 Statuses: ``correct`` when every FAIL_TO_PASS and PASS_TO_PASS test passed;
 ``incorrect`` for a patch that does not apply, is rejected as a reward hack or leaves a
-test failing; ``error`` for a malformed reference or a sandbox failure.
+test failing; ``error`` for a malformed reference, an environment that cannot be built
+or a sandbox failure.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
+from sandbox import SandboxError
 from verifiers.base import Verifier
 from verifiers.errors import VerifierConfigError
 from verifiers.score import Score
 from verifiers.swe.errors import InstanceFormatError
 from verifiers.swe.grade import GradeLimits, grade
 from verifiers.swe.instance import SWEInstance
+from verifiers.swe.runtime import EnvironmentBuildError, runtime_for
 
 __all__ = ["SWEVerifier"]
 
@@ -64,4 +69,8 @@ class SWEVerifier(Verifier):
             return Score.error(f"bad reference: {exc}", verdict="bad_reference")
         if not instance.files:
             return Score.error("the reference has no repository files", verdict="bad_reference")
-        return grade(instance, response, limits)
+        try:
+            runtime = runtime_for(instance)
+        except (EnvironmentBuildError, SandboxError) as exc:
+            return Score.error(f"the task's environment: {exc}", verdict="environment")
+        return grade(instance, response, limits, runtime)

@@ -1,0 +1,183 @@
+"""Per-task environments: the bwrap venv (built once per content hash, with requirements
+from a local wheel) and the per-repository docker image (built once, cache hit after)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from m1env.envs.swe import SWEConfig, SWEEnv
+from m1env.envs.swe.scripted import call, patch_actions, run_episode
+from tests.swe.helpers import diff, task
+from verifiers.swe import SWEInstance, SWEVerifier, grade
+from verifiers.swe.runtime import (
+    build_image,
+    close_runtimes,
+    content_hash,
+    ensure_venv,
+    image_tag,
+    runtime_for,
+)
+
+_CORE = "import mini_dep\n\n\ndef answer():\n    return mini_dep.VALUE - 1\n"
+_TEST = "from pkg.core import answer\n\n\ndef test_answer():\n    assert answer() == 42\n"
+
+
+def _wheel(where: Path) -> Path:
+    """A minimal pure-Python wheel ``mini_dep`` (pip installs it with --no-index)."""
+    path = where / "mini_dep-1.0-py3-none-any.whl"
+    files = {
+        "mini_dep/__init__.py": "VALUE = 42\n",
+        "mini_dep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: mini-dep\nVersion: 1.0\n",
+        "mini_dep-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{name},,\n" for name in files) + "mini_dep-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+        zf.writestr("mini_dep-1.0.dist-info/RECORD", record)
+    return path
+
+
+def _instance() -> SWEInstance:
+    fixed = _CORE.replace("VALUE - 1", "VALUE")
+    return SWEInstance(
+        repo="swe-env-test/needs-dep",
+        instance_id="needs-dep-1",
+        base_commit="0" * 40,
+        environment_setup_commit="0" * 40,
+        patch=diff("pkg/core.py", _CORE, fixed),
+        FAIL_TO_PASS=("tests/test_core.py::test_answer",),
+        files={"pkg/__init__.py": "", "pkg/core.py": _CORE, "tests/test_core.py": _TEST},
+        requirements=("mini-dep==1.0",),
+    )
+
+
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # World-traversable: bwrap (as the sandbox user) must reach the venv to mount it.
+    root = Path(tempfile.mkdtemp(prefix="swe-env-test-cache-"))
+    os.chmod(root, 0o755)
+    wheels = root / "wheels"
+    wheels.mkdir()
+    _wheel(wheels)
+    monkeypatch.setenv("M1ENV_SWE_CACHE", str(root / "cache"))
+    monkeypatch.setenv("M1ENV_SWE_WHEELS", str(wheels))
+    yield root
+    close_runtimes()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_content_hash_changes_with_files_and_requirements() -> None:
+    inst = _instance()
+    same = SWEInstance.from_dict(inst.to_dict())
+    assert content_hash(inst, "b") == content_hash(same, "b")
+    assert content_hash(inst, "b") != content_hash(inst, "other-base")
+    other_files = SWEInstance.from_dict({**inst.to_dict(), "files": {**inst.files, "x.py": ""}})
+    assert content_hash(inst, "b") != content_hash(other_files, "b")
+    other_reqs = SWEInstance.from_dict({**inst.to_dict(), "requirements": ["mini-dep==2"]})
+    assert content_hash(inst, "b") != content_hash(other_reqs, "b")
+
+
+def test_requirements_reject_pip_options() -> None:
+    with pytest.raises(ValueError, match="pip option"):
+        SWEInstance.from_dict({**_instance().to_dict(), "requirements": ["--index-url=http://x"]})
+
+
+def test_bwrap_venv_is_built_once_and_provides_the_requirements(cache: Path) -> None:
+    inst = _instance()
+    venv, built = ensure_venv(inst)
+    assert built and (venv / "pyvenv.cfg").is_file()
+    again, built_again = ensure_venv(inst)
+    assert again == venv and not built_again
+    runtime = runtime_for(inst, "bwrap")
+    assert grade(inst, inst.patch, runtime=runtime).score == 1.0
+    assert grade(inst, "", runtime=runtime).score == 0.0
+    # Without the task's environment the dependency is missing: the venv is what provides it.
+    bare = grade(inst, inst.patch)
+    assert bare.score == 0.0 and "mini_dep" in bare.details["log"]
+
+
+def test_swe_verifier_grades_in_the_task_environment(cache: Path) -> None:
+    inst = _instance()
+    verifier = SWEVerifier()
+    assert verifier.verify(inst.patch, inst.to_dict()).status == "correct"
+    assert verifier.verify("", inst.to_dict()).status == "incorrect"
+
+
+def test_swe_episode_uses_the_task_venv(cache: Path) -> None:
+    inst = _instance()
+    tasks = cache / "tasks.jsonl"
+    tasks.write_text(json.dumps(inst.to_dict()) + "\n")
+    env = SWEEnv(path=tasks)
+    env.reset(options={"index": 0})
+    obs = env.step(
+        call("bash", command="python3 -c 'import mini_dep, sys; print(mini_dep.VALUE)'")
+    )[0]
+    assert "42" in obs, obs
+    done = run_episode(env, patch_actions(inst, inst.patch), options={"index": 0})
+    assert done["reward"] == 1.0, done["info"]["score"]
+    env.close()
+
+
+def _remove_image(tag: str) -> None:
+    subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, check=False)
+
+
+@pytest.mark.docker
+def test_docker_image_is_built_once_and_cached(cache: Path) -> None:
+    inst = _instance()
+    tag, built = build_image(inst, prefix="swe-env-test")
+    try:
+        assert built and tag.startswith("swe-env-test-swe-env-test-needs-dep:")
+        again, built_again = build_image(inst, prefix="swe-env-test")
+        assert (again, built_again) == (tag, False)
+        listed = subprocess.run(
+            ["docker", "image", "inspect", tag, "--format", "{{json .Config.Labels}}"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert json.loads(listed)["m1env.swe.repo"] == inst.repo
+        runtime = runtime_for(inst, "docker", image_prefix="swe-env-test")
+        assert runtime.key == tag
+        assert grade(inst, inst.patch, runtime=runtime).score == 1.0
+        assert grade(inst, "", runtime=runtime).score == 0.0
+    finally:
+        close_runtimes()
+        _remove_image(tag)
+
+
+@pytest.mark.docker
+def test_swe_episode_on_docker_reaches_1(cache: Path) -> None:
+    inst = task()
+    env = SWEEnv(config=SWEConfig(backend="docker", image_prefix="swe-env-test"))
+    try:
+        done = run_episode(env, patch_actions(inst, inst.patch), options={"index": 0})
+        assert done["reward"] == 1.0, done["info"]["score"]
+        nothing = run_episode(
+            env, [call("bash", command="id -u; ls"), call("submit")], options={"index": 0}
+        )
+        assert nothing["reward"] == 0.0 and "65534" in nothing["observations"][0]
+        net = run_episode(
+            env,
+            [call("bash", command="python3 -c \"import socket; socket.create_connection(('1.1.1.1', 53), 2)\""),
+             call("submit")],
+            options={"index": 0},
+        )  # fmt: skip
+        assert "exit code 1" in net["observations"][0]
+    finally:
+        env.close()
+        close_runtimes()
+        base = subprocess.run(
+            ["docker", "image", "inspect", "m1env-sandbox-base", "--format", "{{.Id}}"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        _remove_image(image_tag(inst, base, "swe-env-test"))
