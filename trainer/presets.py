@@ -57,6 +57,27 @@ def _tiny_policy() -> PolicyConfig:
     )
 
 
+def _tiny_rl(
+    envs: tuple[EnvWeight, ...], *, length_stages: tuple[tuple[int, int], ...], eval_n: int
+) -> RLConfig:
+    """CISPO as both tiny presets run it: 150 steps of 16 prompts x 8 samples."""
+    return RLConfig(
+        envs=envs,
+        loss="cispo",
+        steps=150,
+        prompts_per_step=16,
+        group_size=8,
+        update_rounds=2,
+        minibatches=2,
+        length_stages=length_stages,
+        # 2e-4 and above were unstable with M1's eps=1e-15 on this tiny model; a cosine
+        # decay to 1e-5 steadies the held-out curve's end (both measured)
+        optim=OptimConfig(lr=1e-4, schedule="cosine", min_lr_ratio=0.1),
+        eval_every=10,
+        eval_n=eval_n,
+    )
+
+
 def _tiny_add() -> Preset:
     register_tasks()
     train = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "train"}),)
@@ -68,21 +89,7 @@ def _tiny_add() -> Preset:
         policy=policy,
         # deliberately short: the warm start answers ~40% of held-out sums, M1's regime
         sft=SFTConfig(envs=train, steps=250, batch_size=64, optim=OptimConfig(lr=3e-3)),
-        rl=RLConfig(
-            envs=train,
-            loss="cispo",
-            steps=150,
-            prompts_per_step=16,
-            group_size=8,
-            update_rounds=2,
-            minibatches=2,
-            length_stages=((0, 24), (50, 32)),
-            # 2e-4 and above were unstable with M1's eps=1e-15 on this tiny model; a cosine
-            # decay to 1e-5 steadies the held-out curve's end (both measured)
-            optim=OptimConfig(lr=1e-4, schedule="cosine", min_lr_ratio=0.1),
-            eval_every=10,
-            eval_n=100,
-        ),
+        rl=_tiny_rl(train, length_stages=((0, 24), (50, 32)), eval_n=100),
         eval=EvalConfig(envs=held_out, n=200, max_new_tokens=32),
         # one thread: on a shared 2-core machine a 0.27 M-parameter model loses to contention
         threads=1,
@@ -105,19 +112,7 @@ def _tiny_mix() -> Preset:
         sft=SFTConfig(
             envs=mixture("train", 1.0, 1.0), steps=300, batch_size=64, optim=OptimConfig(lr=3e-3)
         ),
-        rl=RLConfig(
-            envs=mixture("train", 1.0, 1.0),
-            loss="cispo",
-            steps=150,
-            prompts_per_step=16,
-            group_size=8,
-            update_rounds=2,
-            minibatches=2,
-            length_stages=((0, 32), (50, 40)),
-            optim=OptimConfig(lr=1e-4, schedule="cosine", min_lr_ratio=0.1),
-            eval_every=10,
-            eval_n=50,
-        ),
+        rl=_tiny_rl(mixture("train", 1.0, 1.0), length_stages=((0, 32), (50, 40)), eval_n=50),
         eval=EvalConfig(envs=mixture("eval", 1.0, 1.0), n=200, max_new_tokens=40),
         threads=1,
     )

@@ -31,16 +31,21 @@ REDIS_URL = os.environ.get("M1ENV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def broker_url() -> str:
+def purged_broker(url: str, variable: str) -> str:
+    """``url`` once Redis answers there and its queues are empty; a failure names ``variable``."""
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+        redis.Redis.from_url(url, socket_timeout=2).ping()
     except Exception as exc:
-        pytest.fail(f"Redis at {REDIS_URL} is not usable (M1ENV_TEST_REDIS_URL): {exc}")
-    get_app(QueueConfig(broker_url=REDIS_URL)).control.purge()
-    return REDIS_URL
+        pytest.fail(f"Redis at {url} is not usable ({variable}): {exc}")
+    get_app(QueueConfig(broker_url=url)).control.purge()
+    return url
+
+
+@pytest.fixture
+def broker_url() -> str:
+    return purged_broker(REDIS_URL, "M1ENV_TEST_REDIS_URL")
 
 
 class Worker:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from m1env.queue import QueueConfig, get_app
 from policy import ByteTokenizer, HybridMoEForCausalLM
 from tests.queue import conftest as _queue
-from tests.queue.conftest import Worker, start_worker
+from tests.queue.conftest import Worker, purged_broker, start_worker
 from trainer.config import EnvWeight, OptimConfig, RLConfig
 from trainer.rl import train_rl
 from trainer.rollout import build_env
@@ -39,14 +38,7 @@ REDIS_URL = os.environ.get("M1ENV_TEST_TRAINER_REDIS_URL", "redis://127.0.0.1:63
 
 @pytest.fixture
 def trainer_broker() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as exc:
-        pytest.fail(f"Redis at {REDIS_URL} is not usable (M1ENV_TEST_TRAINER_REDIS_URL): {exc}")
-    get_app(QueueConfig(broker_url=REDIS_URL)).control.purge()
-    return REDIS_URL
+    return purged_broker(REDIS_URL, "M1ENV_TEST_TRAINER_REDIS_URL")
 
 
 class Checked:
