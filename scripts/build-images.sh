@@ -14,7 +14,7 @@
 #   3. docker/Dockerfile -> $M1ENV_IMAGE (default m1env), the API / worker image.
 #   4. --services (CI): redis and postgres images FROM the same base, with Debian's packages
 #      (their build runs apt inside the container; production pulls the official images).
-#   5. --train: dist/wheels-train ('.[train,postgres]' + $M1ENV_TORCH, default torch==2.13.0,
+#   5. --train: dist/wheels-train ('.[train,postgres,service]' + $M1ENV_TORCH, default torch==2.13.0,
 #      from $M1ENV_TORCH_INDEX_URL when set, e.g. a CUDA wheel index) and
 #      docker/Dockerfile.train -> $M1ENV_TRAIN_IMAGE (default m1env-train).
 #
@@ -107,8 +107,8 @@ if [ "$train" = 1 ]; then
     mkdir -p dist/wheels-train
     extra=()
     [ -n "${M1ENV_TORCH_INDEX_URL:-}" ] && extra=(--extra-index-url "$M1ENV_TORCH_INDEX_URL")
-    pip_wheel dist/wheels-train "${extra[@]}" '.[train,postgres]' "$TORCH" pip
-    close_for_base dist/wheels-train 'm1env[train,postgres]' "$TORCH"
+    pip_wheel dist/wheels-train "${extra[@]}" '.[train,postgres,service]' "$TORCH" pip
+    close_for_base dist/wheels-train 'm1env[train,postgres,service]' "$TORCH"
     echo "build-images: $(ls dist/wheels-train | wc -l) wheels in dist/wheels-train"
     build "$TRAIN_IMAGE" --build-arg "TORCH=$TORCH" -f docker/Dockerfile.train .
 fi
