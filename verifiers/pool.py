@@ -11,6 +11,13 @@ with an address-space limit, exit by themselves when their parent goes away (the
 pipe reaches EOF), and are recycled after ``max_calls`` calls so caches cannot grow
 without bound. ``WorkerPool.call`` blocks while every worker is busy, which gives a
 burst of callers back-pressure instead of overcommitting the machine.
+
+Workers do not re-import the caller's main script, as ``multiprocessing`` children
+otherwise do: a script without an ``if __name__ == "__main__":`` guard would run again
+in every worker (and start pools of its own there). Only when a call's function or
+one of its arguments is defined in ``__main__`` (a verifier class written in the
+script itself) do the pool's later workers import it, since they need it to unpickle
+the call; such a script needs the guard, as with any ``multiprocessing`` code.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import asyncio
 import atexit
 import contextlib
 import multiprocessing as mp
+import multiprocessing.spawn
 import os
 import queue
 import threading
@@ -35,6 +43,37 @@ __all__ = ["WorkerPool", "default_pool", "set_default_pool"]
 _CONTEXT: Any = mp.get_context(
     "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 )
+
+
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+_skip_main = threading.local()
+
+
+def _install_preparation_hook() -> None:
+    """Let this thread start a worker without the main-script keys in its
+    preparation data; other threads' processes are left exactly as they were."""
+    original = multiprocessing.spawn.get_preparation_data
+    if getattr(original, "_m1env_hook", False):
+        return
+
+    def get_preparation_data(name: str) -> dict[str, Any]:
+        data: dict[str, Any] = original(name)
+        if getattr(_skip_main, "on", False):
+            for key in _MAIN_KEYS:
+                data.pop(key, None)
+        return data
+
+    get_preparation_data._m1env_hook = True  # type: ignore[attr-defined]
+    multiprocessing.spawn.get_preparation_data = get_preparation_data
+
+
+def _from_main(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether unpickling this call in a worker needs the caller's ``__main__``."""
+    objects = (fn, *args, *kwargs.values())
+    return any(
+        getattr(obj, "__module__", None) == "__main__" or type(obj).__module__ == "__main__"
+        for obj in objects
+    )
 
 
 def _limit_resources(memory_limit_mb: int | None) -> None:
@@ -62,12 +101,15 @@ def _worker_main(conn: Connection, memory_limit_mb: int | None) -> None:
             reply = ("exc", type(exc).__name__, str(exc)[:2000], traceback.format_exc()[-4000:])
         try:
             conn.send(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the caller is gone (killed, or it gave up on this call)
         except Exception as exc:  # an unpicklable result must not kill the worker
             conn.send(("exc", type(exc).__name__, f"result could not be sent: {exc}", ""))
 
 
 class _Worker:
-    def __init__(self, memory_limit_mb: int | None) -> None:
+    def __init__(self, memory_limit_mb: int | None, with_main: bool = False) -> None:
+        self.with_main = with_main
         parent, child = _CONTEXT.Pipe(duplex=True)
         # daemon: at interpreter exit multiprocessing terminates daemonic children; it
         # would otherwise join these workers, which wait on a pipe the exiting parent
@@ -79,7 +121,12 @@ class _Worker:
             # Daemonic: the interpreter's exit does not wait on idle workers blocked in recv.
             daemon=True,
         )
-        self.process.start()
+        _install_preparation_hook()
+        _skip_main.on = not with_main
+        try:
+            self.process.start()
+        finally:
+            _skip_main.on = False
         child.close()
         self.conn = parent
         self.calls = 0
@@ -126,6 +173,7 @@ class WorkerPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._closed = False
         self._pid = os.getpid()
+        self._with_main = False
         _live_pools.add(self)
         modules = sorted({"verifiers", *preload})
         if _CONTEXT.get_start_method() == "forkserver":
@@ -133,10 +181,14 @@ class WorkerPool:
             _CONTEXT.set_forkserver_preload(modules)
 
     def _take(self) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            return _Worker(self.memory_limit_mb)
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return _Worker(self.memory_limit_mb, self._with_main)
+            if worker.with_main or not self._with_main:
+                return worker
+            worker.stop()  # started before the pool needed __main__
 
     def call(self, fn: Callable[..., Any], /, *args: Any, timeout: float, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` in a worker; kill the worker after ``timeout`` s.
@@ -148,6 +200,8 @@ class WorkerPool:
             raise RuntimeError("the worker pool is closed")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
+        if not self._with_main and _from_main(fn, args, kwargs):
+            self._with_main = True
         with self._slots:
             worker = self._take()
             try:

@@ -128,3 +128,52 @@ def test_acall_from_asyncio(pool):
     import asyncio
 
     assert asyncio.run(_acall(pool)) == "async"
+
+
+def _run_script(tmp_path, source: str):
+    import subprocess
+    import sys
+
+    script = tmp_path / "user_script.py"
+    script.write_text(source)
+    marker = tmp_path / "imports"
+    env = {**os.environ, "MARKER": str(marker)}
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+    imports = marker.read_text().count("x") if marker.exists() else 0
+    return proc, imports
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_in_the_workers(tmp_path):
+    # Top-level code that counts its own executions, then scores through the default pool.
+    proc, imports = _run_script(
+        tmp_path,
+        "import os\n"
+        "open(os.environ['MARKER'], 'a').write('x')\n"
+        "from verifiers import get_verifier\n"
+        "print(get_verifier('math').verify('\\\\boxed{2}', '2').status)\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "correct", proc.stderr
+    assert imports == 1  # the workers never re-ran the script
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_verifier_defined_in_a_guarded_script_still_reaches_the_workers(tmp_path):
+    proc, imports = _run_script(
+        tmp_path,
+        "import os\n"
+        "open(os.environ['MARKER'], 'a').write('x')\n"
+        "from verifiers import Score, Verifier\n"
+        "class Shout(Verifier):\n"
+        "    name = 'shout'\n"
+        "    def check(self, response, reference, **options):\n"
+        "        ok = response == str(reference).upper()\n"
+        "        return Score.correct() if ok else Score.incorrect('quiet')\n"
+        "if __name__ == '__main__':\n"
+        "    print(Shout().verify('HI', 'hi').status, os.getpid())\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "correct", proc.stdout + proc.stderr
+    assert imports == 2  # once as __main__, once in the worker that unpickled Shout
