@@ -7,6 +7,12 @@ whose messages were lost (``--stale-after`` for queued jobs; running ones after
 ``--time-limit`` plus 5 s; ``--sweep-interval 0`` turns it off).
 ``--import MODULE`` imports a module first, e.g. one that registers verifiers.
 
+Run it under a restart policy (compose's ``restart: unless-stopped``, systemd's
+``Restart=always``): when Redis restarts, kombu's Redis transport can lose a race on the
+dropped connection and end the worker with "Unrecoverable error" (an upstream bug; the
+chaos test saw it once in several runs). Nothing is lost -- the jobs wait in SQL and the
+sweeper of the restarted worker re-publishes them -- but only a restarted worker does it.
+
 ``m1env worker --ping [--hostname NAME]`` is the container health check: it starts no
 worker, asks the node ``NAME`` (default ``celery@<this host>``, the name a worker started
 without ``--hostname`` takes) for a pong through the broker, and exits 0 if it answered
