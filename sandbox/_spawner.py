@@ -204,6 +204,28 @@ def _offer(
     return pid, block_w
 
 
+def _kill_orphans() -> None:
+    """Kill and reap every child we still have.  bwrap arms its namespace's init with
+    the parent-death signal (``--die-with-parent``) only after cloning it: a monitor
+    killed in between leaves that init running, blocked on its ``--block-fd``, and,
+    as a subreaper, we inherit it.  Killing it ends its whole pid namespace."""
+    me = os.getpid()
+    for _ in range(100):
+        try:
+            with open(f"/proc/{me}/task/{me}/children") as fh:
+                pids = [int(p) for p in fh.read().split()]
+        except OSError:
+            return
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
 def main() -> None:
     sock, wake = _setup()
     _send(sock, {"ready": True})
@@ -238,6 +260,7 @@ def main() -> None:
                 os.kill(standby, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(standby, 0)
+        _kill_orphans()
         sys.exit(0)
 
 

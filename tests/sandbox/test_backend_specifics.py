@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -229,6 +230,19 @@ sys.stdin.read()
 """
 
 
+def _describe(pid: str) -> str:
+    """Enough of a leftover process to tell what it is (state, parent, command line)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return f"{pid}: gone"
+    keep = [
+        line for line in status.splitlines() if line.split(":")[0] in ("State", "PPid", "NSpid")
+    ]
+    return f"{pid}: {'; '.join(keep)}; {cmdline[:300]!r}"
+
+
 def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
     backend = make_backend("bwrap")
     if backend._slots is None:  # type: ignore[attr-defined]
@@ -258,7 +272,7 @@ def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
         deadline = time.monotonic() + 3
         while waiting() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert waiting() == []
+        assert waiting() == [], [_describe(pid) for pid in waiting()]
     finally:
         if worker.poll() is None:
             worker.kill()
