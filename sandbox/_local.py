@@ -110,6 +110,15 @@ def sandbox_ids() -> tuple[int, int] | None:
     return uid, uid
 
 
+def drop_ids(ids: tuple[int, int] | None) -> None:
+    """In a child before exec: become the job's ``(uid, gid)`` with no supplementary
+    groups (nothing when ``ids`` is None: the worker is not root)."""
+    if ids:
+        os.setgroups([])
+        os.setgid(ids[1])
+        os.setuid(ids[0])
+
+
 def scrubbed_env(home: str, extra: Mapping[str, str]) -> dict[str, str]:
     """The only environment a job sees: nothing of the worker's leaks in."""
     env = {

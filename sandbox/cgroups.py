@@ -43,6 +43,19 @@ _counter = itertools.count()
 _counter_lock = threading.Lock()
 
 
+def _event_count(path: str, key: str) -> int:
+    """The counter ``key`` of a ``key value`` per line file (0 if absent or unreadable)."""
+    try:
+        text = _read(path)
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
+
+
 def _read(path: str) -> str:
     with open(path) as fh:
         return fh.read()
@@ -151,29 +164,11 @@ class JobCgroup:
         return not self._members()
 
     def oom_kills(self) -> int:
-        try:
-            if self.version == 1:
-                text = _read(os.path.join(self.memory_dir, "memory.oom_control"))
-            else:
-                text = _read(os.path.join(self.memory_dir, "memory.events"))
-        except OSError:
-            return 0
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        name = "memory.oom_control" if self.version == 1 else "memory.events"
+        return _event_count(os.path.join(self.memory_dir, name), "oom_kill")
 
     def pids_refused(self) -> int:
-        try:
-            text = _read(os.path.join(self.pids_dir, "pids.events"))
-        except OSError:
-            return 0
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "max":
-                return int(value)
-        return 0
+        return _event_count(os.path.join(self.pids_dir, "pids.events"), "max")
 
     def peak_bytes(self) -> int | None:
         if self._peak_fd == -2:

@@ -75,7 +75,14 @@ import subprocess
 import time
 from typing import Any, ClassVar
 
-from .._local import LocalWorkdirs, fork_reaper, sandbox_ids, scrubbed_env, set_pdeathsig
+from .._local import (
+    LocalWorkdirs,
+    drop_ids,
+    fork_reaper,
+    sandbox_ids,
+    scrubbed_env,
+    set_pdeathsig,
+)
 from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supervise
 from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
@@ -96,13 +103,6 @@ def _bwrap_path() -> str | None:
     return shutil.which("bwrap", path="/usr/bin:/usr/local/bin:/bin")
 
 
-def _drop(ids: tuple[int, int] | None) -> None:
-    if ids:
-        os.setgroups([])
-        os.setgid(ids[1])
-        os.setuid(ids[0])
-
-
 @functools.lru_cache(maxsize=1)
 def _probe() -> tuple[bool, str]:
     exe = _bwrap_path()
@@ -117,7 +117,7 @@ def _probe() -> tuple[bool, str]:
             capture_output=True,
             timeout=10,
             env={"PATH": "/usr/bin:/bin"},
-            preexec_fn=(lambda: _drop(ids)) if ids else None,
+            preexec_fn=(lambda: drop_ids(ids)) if ids else None,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"bwrap cannot start: {exc}"
@@ -325,7 +325,7 @@ class BwrapBackend(Backend):
                 open_files=limits.open_files,
                 processes=nproc,
             )
-            _drop(ids)
+            drop_ids(ids)
             # After the uid change: changing credentials clears the death signal.
             set_pdeathsig()
 

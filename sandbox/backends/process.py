@@ -31,7 +31,7 @@ import os
 import warnings
 from typing import Any, ClassVar
 
-from .._local import LocalWorkdirs, sandbox_ids, scrubbed_env, set_pdeathsig
+from .._local import LocalWorkdirs, drop_ids, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..contract import ExecResult
@@ -92,10 +92,7 @@ class ProcessBackend(Backend):
                 open_files=limits.open_files,
                 processes=nproc,
             )
-            if ids:
-                os.setgroups([])
-                os.setgid(ids[1])
-                os.setuid(ids[0])
+            drop_ids(ids)
             # After the uid change: changing credentials clears the death signal.
             set_pdeathsig()
 
