@@ -9,7 +9,7 @@ Rows, each measured for ``--seconds`` in the same run:
   sandbox per test, per-test limits, judging) called from N threads; the sandbox's
   concurrency cap is N;
 * ``... isolation=problem``: the same with every test of the problem in one sandbox
-  (per-test rlimits inside; see ``verifiers.code.runner``).
+  (per-test rlimits inside; see ``m1env.verifiers.code.runner``).
 
 Problems: ``stdin`` (Python reads a list and prints its sum), ``call`` (the same as a
 call-based Python function, through the harness) and ``c++`` (stdin, compiled once).
@@ -30,8 +30,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import sandbox
-from verifiers.code import CodeVerifier, compare_text
+from m1env.verifiers.code import CodeVerifier, compare_text
+
+from m1env import sandbox
 
 PY = "/usr/bin/python3"
 INPUTS = [f"{n}\n{' '.join(str(i * 7 % 1000) for i in range(n))}\n" for n in range(1, 11)]

@@ -1,4 +1,4 @@
-"""Accuracy and throughput of ``verifiers.math`` against Math-Verify 0.9.0.
+"""Accuracy and throughput of ``m1env.verifiers.math`` against Math-Verify 0.9.0.
 
 Both score the same labelled pairs (``bench/data/math_pairs.jsonl``, written by hand,
 see ``bench/data/make_math_pairs.py``). A pair's ``options.rel_tol`` is passed to our
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from verifiers.pool import WorkerPool  # noqa: E402
+from m1env.verifiers.pool import WorkerPool  # noqa: E402
 
 DEFAULT_PAIRS = ROOT / "bench" / "data" / "math_pairs.jsonl"
 WARMUP = [
@@ -65,9 +65,9 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def _clear_caches() -> None:
-    from verifiers.math import values, verifier
+    from m1env.verifiers.math import values, verifier
 
-    importlib.import_module("verifiers.math.parse").parse.cache_clear()
+    importlib.import_module("m1env.verifiers.math.parse").parse.cache_clear()
     verifier._prepare_reference.cache_clear()
     values.free_symbols.cache_clear()
     values.has_decimal.cache_clear()
@@ -75,7 +75,7 @@ def _clear_caches() -> None:
 
 
 def ours_check(pairs: list[dict[str, Any]]) -> list[str]:
-    from verifiers.math import MathVerifier
+    from m1env.verifiers.math import MathVerifier
 
     v = MathVerifier()
     return [v.check(p["response"], p["reference"], **p.get("options", {})).status for p in pairs]
@@ -92,7 +92,7 @@ def clear_pool_caches(pool: WorkerPool, jobs: int) -> None:
 
 
 def ours_pool(pairs: list[dict[str, Any]], pool: WorkerPool, jobs: int) -> list[str]:
-    from verifiers.math import MathVerifier
+    from m1env.verifiers.math import MathVerifier
 
     v = MathVerifier()
 
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"{'':28} {'accuracy':>9} {'FP':>4} {'FN':>4} {'errors':>6}")
-    for name, acc in (("ours (verifiers.math)", ours_acc), ("math-verify 0.9.0", mv_acc)):
+    for name, acc in (("ours (m1env.verifiers.math)", ours_acc), ("math-verify 0.9.0", mv_acc)):
         print(
             f"{name:28} {acc['accuracy']:9.3f} {acc['false_positives']:4d} {acc['false_negatives']:4d} {acc['errors']:6d}"
         )

@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from policy import FULL_ATTENTION, LINEAR_ATTENTION, HybridMoEForCausalLM, PolicyConfig
+from m1env.policy import FULL_ATTENTION, LINEAR_ATTENTION, HybridMoEForCausalLM, PolicyConfig
 
 BASE = PolicyConfig(
     hidden_size=256,

@@ -24,8 +24,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from policy.ops import fla_backend, minimax_decay_rates
-from policy.ops.lightning import lightning_attention_blockwise
+from m1env.policy.ops import fla_backend, minimax_decay_rates
+from m1env.policy.ops.lightning import lightning_attention_blockwise
 
 
 def bench(fn, warmup: int = 25, rep: int = 100) -> float:

@@ -15,7 +15,7 @@ all of them alike.  Latency is per job; jobs/s is jobs / summed batch wall time.
 For docker the pool refills while the other contenders run (a job finds a warm
 container); the "docker b2b" rows run docker alone, back to back, which measures the
 sustained rate at which dockerd can start containers.  Likewise bwrap starts the
-next job's sandbox ahead of time when a job's shape repeats (see sandbox._slots);
+next job's sandbox ahead of time when a job's shape repeats (see m1env.sandbox._slots);
 "bwrap b2b" runs bwrap alone, back to back, so that building the next sandbox
 competes with the current job.
 
@@ -37,8 +37,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import sandbox
-from sandbox import ExecRequest
+from m1env.sandbox import ExecRequest
+
+from m1env import sandbox
 
 CPP = '#include <cstdio>\nint main() { std::puts("hello"); return 0; }\n'
 PY = "print('hello')"

@@ -52,7 +52,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def in_process(verifier_name: str, n: int) -> dict[str, float]:
-    from verifiers import WorkerPool, get_verifier, set_default_pool
+    from m1env.verifiers import WorkerPool, get_verifier, set_default_pool
 
     set_default_pool(WorkerPool(2))
     v = get_verifier(verifier_name)
@@ -157,7 +157,7 @@ def run_mode(mode: str, args: argparse.Namespace, db_url: str) -> dict[str, Any]
 
 
 def main() -> int:
-    from verifiers import verifier_names
+    from m1env.verifiers import verifier_names
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = "math" if "math" in verifier_names() else "exact"

@@ -25,10 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from m1env.verifiers.swe import load_instances
+from m1env.verifiers.swe.runtime import close_runtimes
+
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions
-from verifiers.swe import load_instances
-from verifiers.swe.runtime import close_runtimes
 
 TASKS = Path(__file__).resolve().parent.parent / "m1env" / "data" / "swe" / "tasks.jsonl"
 
@@ -59,7 +60,7 @@ def _episode(env: SWEEnv, index: int, actions: list[dict[str, Any]]) -> tuple[fl
 def _bash_steps(backend: str, cold: bool, episodes: int = 6, steps: int = 4) -> list[float]:
     """Latency of ``bash`` steps (0.3 s of policy time between them). ``cold``: Docker
     without its pre-started per-workspace container (every step creates one)."""
-    from sandbox.backends.docker import DockerBackend
+    from m1env.sandbox.backends.docker import DockerBackend
 
     saved = DockerBackend.prestart, DockerBackend._take_mounted
     if cold:

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from verifiers.swe import SWEVerifier, load_instances
-from verifiers.swe.grade import _prepare
+from m1env.verifiers.swe import SWEVerifier, load_instances
+from m1env.verifiers.swe.grade import _prepare
 
 TASKS = Path(__file__).resolve().parent.parent / "m1env" / "data" / "swe" / "tasks.jsonl"
 

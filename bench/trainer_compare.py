@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
-from trainer.evaluate import evaluate, format_table
-from trainer.presets import get_preset
-from trainer.rl import train_rl
-from trainer.rollout import LocalEngine
-from trainer.sft import train_sft
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
+from m1env.trainer.evaluate import evaluate, format_table
+from m1env.trainer.presets import get_preset
+from m1env.trainer.rl import train_rl
+from m1env.trainer.rollout import LocalEngine
+from m1env.trainer.sft import train_sft
 
 
 def main() -> None:

@@ -33,10 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 def _sft(args: argparse.Namespace) -> None:
     import torch
-
-    from policy import ByteTokenizer, HybridMoEForCausalLM, save_pretrained
-    from trainer.presets import get_preset
-    from trainer.sft import train_sft
+    from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, save_pretrained
+    from m1env.trainer.presets import get_preset
+    from m1env.trainer.sft import train_sft
 
     preset = get_preset(args.preset).with_seed(args.seed)
     sft = replace(preset.sft, steps=args.steps or preset.sft.steps)
@@ -52,14 +51,13 @@ def _sft(args: argparse.Namespace) -> None:
 def _rl(args: argparse.Namespace) -> None:
     import torch
     import torch.distributed as dist
-
-    from policy import load_pretrained
-    from trainer.distributed import init_from_env, rank_world
-    from trainer.evaluate import evaluate
-    from trainer.metrics import MetricsWriter
-    from trainer.presets import get_preset
-    from trainer.rl import train_rl
-    from trainer.rollout import LocalEngine
+    from m1env.policy import load_pretrained
+    from m1env.trainer.distributed import init_from_env, rank_world
+    from m1env.trainer.evaluate import evaluate
+    from m1env.trainer.metrics import MetricsWriter
+    from m1env.trainer.presets import get_preset
+    from m1env.trainer.rl import train_rl
+    from m1env.trainer.rollout import LocalEngine
 
     distributed = init_from_env()
     rank, world = rank_world()
@@ -97,13 +95,13 @@ def _rl(args: argparse.Namespace) -> None:
 
 
 def _read(run: Path) -> list[dict[str, Any]]:
-    from trainer.metrics import read_metrics
+    from m1env.trainer.metrics import read_metrics
 
     return [r for r in read_metrics(run / "metrics.jsonl") if r.get("phase") == "rl"]
 
 
 def _compare(args: argparse.Namespace) -> None:
-    from trainer.metrics import plot_curves
+    from m1env.trainer.metrics import plot_curves
 
     a, b = Path(args.runs[0]), Path(args.runs[1])
     ra, rb = _read(a), _read(b)

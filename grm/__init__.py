@@ -4,20 +4,12 @@ length-bias monitoring and recalibration (MiniMax-M1, section on GenRMs).
 Depends on :mod:`verifiers` (for Score) and never on :mod:`m1env`.
 """
 
-from grm.cache import JudgeCache, cache_key
-from grm.chat import CallableChat, ChatBackend, Completion, OpenAIChat
-from grm.errors import (
-    GRMError,
-    JudgeError,
-    JudgeHTTPError,
-    JudgeTimeout,
-    TemplateError,
-    VerdictParseError,
-)
-from grm.judge import Judge, JudgeCall, JudgeConfig, Preference
-from grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
-from grm.parse import parse_preference, parse_score
-from grm.recalibrate import (
+from m1env.grm.cache import JudgeCache, cache_key
+from m1env.grm.chat import CallableChat, ChatBackend, Completion, OpenAIChat
+from m1env.grm.judge import Judge, JudgeCall, JudgeConfig, Preference
+from m1env.grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
+from m1env.grm.parse import parse_preference, parse_score
+from m1env.grm.recalibrate import (
     REMEDIES,
     CalibrationPair,
     LengthDebias,
@@ -28,7 +20,16 @@ from grm.recalibrate import (
     SwitchTemplate,
     within_group_slope,
 )
-from grm.templates import Template, available_templates, load_template
+from m1env.grm.templates import Template, available_templates, load_template
+
+from m1env.errors import (
+    GRMError,
+    JudgeError,
+    JudgeHTTPError,
+    JudgeTimeout,
+    TemplateError,
+    VerdictParseError,
+)
 
 __all__ = [
     "REMEDIES",

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from grm.errors import JudgeError, JudgeHTTPError, JudgeTimeout
+from m1env.errors import JudgeError, JudgeHTTPError, JudgeTimeout
 
 __all__ = ["CallableChat", "ChatBackend", "Completion", "OpenAIChat"]
 

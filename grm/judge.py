@@ -1,7 +1,7 @@
 """The generative reward model: an LLM judge over any OpenAI-compatible server.
 
 ``Judge.score`` (pointwise) grades one response, optionally against a reference answer
-and a rubric, and returns a :class:`~verifiers.Score` -- ``score`` is the judge's
+and a rubric, and returns a :class:`~m1env.verifiers.Score` -- ``score`` is the judge's
 0..scale verdict divided by the scale; ``status`` is ``correct`` at or above
 ``pass_threshold``; a failed call or an unreadable verdict is status ``error`` with
 the raw text in ``details["raw"]``, never a guessed number. ``Judge.prefer`` compares
@@ -10,26 +10,27 @@ pair a tie (position bias is the most common judge bias after length).
 
 Every call -- cached or not, ok or failed -- is reported to ``on_call`` as a
 :class:`JudgeCall`, which the platform stores in SQL. Prompts come from versioned
-template files (:mod:`grm.templates`); verdicts are cached by model, template
-(name and content hash) and inputs (:mod:`grm.cache`).
+template files (:mod:`m1env.grm.templates`); verdicts are cached by model, template
+(name and content hash) and inputs (:mod:`m1env.grm.cache`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from grm.cache import JudgeCache, cache_key
-from grm.chat import ChatBackend, OpenAIChat
-from grm.errors import JudgeError, VerdictParseError
-from grm.parse import parse_preference, parse_score
-from grm.templates import Template, load_template
-from verifiers import Score
+from m1env.grm.cache import JudgeCache, cache_key
+from m1env.grm.chat import ChatBackend, OpenAIChat
+from m1env.grm.parse import parse_preference, parse_score
+from m1env.grm.templates import Template, load_template
+from m1env.verifiers import Score
+
+from m1env import settings
+from m1env.errors import JudgeError, VerdictParseError
 
 __all__ = ["Judge", "JudgeCall", "JudgeConfig", "Preference"]
 
@@ -68,15 +69,14 @@ class JudgeConfig:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> JudgeConfig:
-        env = os.environ
         values: dict[str, Any] = {
-            "base_url": env.get("M1ENV_JUDGE_URL"),
-            "model": env.get("M1ENV_JUDGE_MODEL", "judge"),
-            "api_key": env.get("M1ENV_JUDGE_API_KEY"),
-            "cache_path": env.get("M1ENV_JUDGE_CACHE"),
+            "base_url": settings.JUDGE_URL.get(),
+            "model": settings.JUDGE_MODEL.get(),
+            "api_key": settings.JUDGE_API_KEY.get(),
+            "cache_path": settings.JUDGE_CACHE.get(),
         }
-        if env.get("M1ENV_JUDGE_TEMPLATE"):
-            values["pointwise_template"] = env["M1ENV_JUDGE_TEMPLATE"]
+        if template := settings.JUDGE_TEMPLATE.get():
+            values["pointwise_template"] = template
         return cls(**{**values, **overrides})
 
 

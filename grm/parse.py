@@ -14,7 +14,7 @@ import math
 import re
 from typing import Literal
 
-from grm.errors import VerdictParseError
+from m1env.errors import VerdictParseError
 
 __all__ = ["parse_preference", "parse_score"]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from grm.monitor import Observation, Reading
+from m1env.grm.monitor import Observation, Reading
 
 __all__ = [
     "REMEDIES",

@@ -2,8 +2,8 @@
 
 A simulated policy whose responses grow longer from ``growth_start`` on while their
 quality stays flat is scored by a length-biased judge: a real OpenAI-compatible
-server on loopback (:class:`grm.testing.FakeChatServer`) that grades correctness and
-adds a bonus per doubling of length. The :class:`~grm.monitor.Monitor` watches the
+server on loopback (:class:`m1env.grm.testing.FakeChatServer`) that grades correctness and
+adds a bonus per doubling of length. The :class:`~m1env.grm.monitor.Monitor` watches the
 rewards; at its first alarm the chosen remedy is applied to every later reward. The
 result says at which window the alarm fired and the within-group correlation of
 reward and length before and after recalibration.
@@ -19,10 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grm.judge import Judge, JudgeCall, JudgeConfig
-from grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
-from grm.recalibrate import REMEDIES, CalibrationPair, Reanchor, Recalibration, Recalibrator, Remedy
-from grm.testing import FakeChatServer
+from m1env.grm.judge import Judge, JudgeCall, JudgeConfig
+from m1env.grm.monitor import Monitor, MonitorConfig, Observation, Reading, within_group_corr
+from m1env.grm.recalibrate import (
+    REMEDIES,
+    CalibrationPair,
+    Reanchor,
+    Recalibration,
+    Recalibrator,
+    Remedy,
+)
+from m1env.grm.testing import FakeChatServer
 
 __all__ = [
     "SimulationConfig",

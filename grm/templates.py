@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from grm.errors import TemplateError
+from m1env.errors import TemplateError
 
 __all__ = ["Template", "available_templates", "load_template"]
 

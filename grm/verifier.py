@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grm.judge import Judge, JudgeConfig
-from verifiers import Score, Verifier
+from m1env.grm.judge import Judge, JudgeConfig
+from m1env.verifiers import Score, Verifier
 
 __all__ = ["JudgeVerifier"]
 

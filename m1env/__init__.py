@@ -24,7 +24,7 @@ from m1env.registry import ENTRY_POINT_GROUP, EnvSpec, env_ids, make, register, 
 from m1env.sources import DatasetSource, Generator, Problem, ProceduralSource, TaskSource, item_rng
 from m1env.spaces import UnicodeText
 from m1env.task import Message, Task, user_prompt
-from verifiers import Score, Verifier, get_verifier, verifier_names, verify
+from m1env.verifiers import Score, Verifier, get_verifier, verifier_names, verify
 
 __version__ = "0.1.0"
 

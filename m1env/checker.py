@@ -25,7 +25,7 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from m1env.env import SingleTurnEnv, TaskEnv
 from m1env.errors import EnvCheckError
 from m1env.task import Task
-from verifiers import Score
+from m1env.verifiers import Score
 
 __all__ = ["check_env"]
 

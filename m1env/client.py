@@ -33,8 +33,8 @@ from typing import Any
 
 import httpx
 
-from m1env.errors import M1EnvError
-from verifiers.score import Score
+from m1env.errors import ClientError, ServiceUnavailable
+from m1env.verifiers.score import Score
 
 __all__ = [
     "AsyncClient",
@@ -46,18 +46,6 @@ __all__ = [
 ]
 
 RETRY_STATUS = frozenset({429, 502, 503, 504})
-
-
-class ClientError(M1EnvError):
-    """The service refused the request (a 4xx other than 429); ``.status``, ``.detail``."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"HTTP {status}: {detail}")
-        self.status, self.detail = status, detail
-
-
-class ServiceUnavailable(M1EnvError):
-    """The service could not be reached or stayed overloaded through every retry."""
 
 
 @dataclass(frozen=True)

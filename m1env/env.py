@@ -11,7 +11,7 @@ Every m1env environment is a ``gymnasium.Env[str, str]``:
   last user message; ``info["task"]`` is the whole Task as a dict (chat messages in
   ``prompt``), ``info["messages"]`` the chat so far.
 * ``step(action) -> (observation, reward, terminated, truncated, info)`` takes the
-  policy's text. ``info["score"]`` is the :class:`~verifiers.Score` once the episode
+  policy's text. ``info["score"]`` is the :class:`~m1env.verifiers.Score` once the episode
   is scored; ``reward`` is ``score.score``. A verifier failure is a Score with status
   ``error`` and reward 0.0 -- check the status, the trainer decides what it is worth.
 * Single-turn environments score the first action and terminate. Multi-turn ones
@@ -34,7 +34,7 @@ from m1env.curriculum import Curriculum, CurriculumConfig
 from m1env.sources import TaskSource, check_difficulty
 from m1env.spaces import UnicodeText
 from m1env.task import Task, user_prompt
-from verifiers import Score, get_verifier
+from m1env.verifiers import Score, get_verifier
 
 __all__ = ["MultiTurnEnv", "SingleTurnEnv", "TaskEnv", "Turn"]
 

@@ -1,9 +1,9 @@
 """Where the generative reward model's audit trail goes: the episode store.
 
 :mod:`grm` knows nothing of SQL; it reports to callbacks. These build the callbacks
-that store every :class:`~grm.JudgeCall`, every monitor :class:`~grm.Reading` (one
+that store every :class:`~m1env.grm.JudgeCall`, every monitor :class:`~m1env.grm.Reading` (one
 row per metric, flagged when the window raised an alarm) and every
-:class:`~grm.Recalibration` (a reading of metric ``recalibration`` holding the remedy,
+:class:`~m1env.grm.Recalibration` (a reading of metric ``recalibration`` holding the remedy,
 its parameters and the readings before and after).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from grm import JudgeCall, Reading, Recalibration
+from m1env.grm import JudgeCall, Reading, Recalibration
 from m1env.store import EpisodeStore
 
 __all__ = ["grm_gauges", "judge_call_sink", "reading_sink", "recalibration_sink"]

@@ -8,7 +8,7 @@ implementation. See the submodules' docstrings for the specification of each par
 Example::
 
     import torch
-    from policy import (ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, PolicyConfig,
+    from m1env.policy import (ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, PolicyConfig,
                         completion_logprobs, generate, load_pretrained, save_pretrained)
 
     model, tok = HybridMoEForCausalLM(PolicyConfig()), ByteTokenizer()
@@ -22,20 +22,11 @@ Example::
 
 from __future__ import annotations
 
-from policy.cache import InferenceCache, KVCache
-from policy.checkpoint import load_pretrained, save_pretrained
-from policy.config import FULL_ATTENTION, LINEAR_ATTENTION, PolicyConfig
-from policy.convert import config_from_hf_minimax, from_hf_minimax
-from policy.errors import (
-    CheckpointError,
-    ConfigError,
-    ConversionError,
-    GenerationError,
-    PolicyError,
-    ShapeError,
-    TokenizerError,
-)
-from policy.generation import (
+from m1env.policy.cache import InferenceCache, KVCache
+from m1env.policy.checkpoint import load_pretrained, save_pretrained
+from m1env.policy.config import FULL_ATTENTION, LINEAR_ATTENTION, PolicyConfig
+from m1env.policy.convert import config_from_hf_minimax, from_hf_minimax
+from m1env.policy.generation import (
     FinishReason,
     Generation,
     GenerationConfig,
@@ -44,8 +35,18 @@ from policy.generation import (
     encode_prompt,
     generate,
 )
-from policy.model import CausalLMOutput, HybridMoEForCausalLM
-from policy.tokenizer import ByteTokenizer, ChatMessage
+from m1env.policy.model import CausalLMOutput, HybridMoEForCausalLM
+from m1env.policy.tokenizer import ByteTokenizer, ChatMessage
+
+from m1env.errors import (
+    ConversionError,
+    GenerationError,
+    PolicyCheckpointError,
+    PolicyConfigError,
+    PolicyError,
+    ShapeError,
+    TokenizerError,
+)
 
 __all__ = [
     "FULL_ATTENTION",
@@ -53,8 +54,6 @@ __all__ = [
     "ByteTokenizer",
     "CausalLMOutput",
     "ChatMessage",
-    "CheckpointError",
-    "ConfigError",
     "ConversionError",
     "FinishReason",
     "Generation",
@@ -63,7 +62,9 @@ __all__ = [
     "HybridMoEForCausalLM",
     "InferenceCache",
     "KVCache",
+    "PolicyCheckpointError",
     "PolicyConfig",
+    "PolicyConfigError",
     "PolicyError",
     "Prompt",
     "ShapeError",

@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 
 import torch
+from m1env.policy.config import PolicyConfig
+from m1env.policy.model import HybridMoEForCausalLM
+from m1env.policy.ops.lightning import Backend
+from m1env.policy.tokenizer import ByteTokenizer
 
-from policy.config import PolicyConfig
-from policy.errors import CheckpointError, PolicyError
-from policy.model import HybridMoEForCausalLM
-from policy.ops.lightning import Backend
-from policy.tokenizer import ByteTokenizer
+from m1env.errors import PolicyCheckpointError, PolicyError
 
 __all__ = ["load_pretrained", "save_pretrained"]
 
@@ -45,7 +45,7 @@ def save_pretrained(
     out.mkdir(parents=True, exist_ok=True)
     tok = tokenizer or ByteTokenizer(model.config.vocab_size)
     if tok.vocab_size > model.config.vocab_size:
-        raise CheckpointError(
+        raise PolicyCheckpointError(
             f"tokenizer vocab {tok.vocab_size} exceeds the model's {model.config.vocab_size}"
         )
     tmp = out / (WEIGHTS_FILE + ".tmp")
@@ -69,7 +69,7 @@ def load_pretrained(
     src = Path(path)
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (src / name).is_file():
-            raise CheckpointError(f"{src} is not a policy checkpoint: {name} is missing")
+            raise PolicyCheckpointError(f"{src} is not a policy checkpoint: {name} is missing")
     try:
         config = PolicyConfig.from_dict(json.loads((src / CONFIG_FILE).read_text(encoding="utf-8")))
         tok_file = src / TOKENIZER_FILE
@@ -79,12 +79,12 @@ def load_pretrained(
             else ByteTokenizer(config.vocab_size)
         )
     except (json.JSONDecodeError, PolicyError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"cannot read {src}: {exc}") from exc
+        raise PolicyCheckpointError(f"cannot read {src}: {exc}") from exc
     model = HybridMoEForCausalLM(config, backend=backend)
     try:
         load_model(model, str(src / WEIGHTS_FILE), strict=True, device="cpu")
     except Exception as exc:  # safetensors raises RuntimeError/SafetensorError variants
-        raise CheckpointError(
+        raise PolicyCheckpointError(
             f"weights in {src / WEIGHTS_FILE} do not fit the config: {exc}"
         ) from exc
     model = model.to(device=device, dtype=dtype) if dtype else model.to(device=device)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policy.errors import ConfigError
+from m1env.errors import PolicyConfigError
 
 __all__ = ["FULL_ATTENTION", "LINEAR_ATTENTION", "PolicyConfig"]
 
@@ -32,7 +32,7 @@ FULL_ATTENTION = "full_attention"
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Hyper-parameters of :class:`policy.model.HybridMoEForCausalLM`."""
+    """Hyper-parameters of :class:`m1env.policy.model.HybridMoEForCausalLM`."""
 
     vocab_size: int = 272
     hidden_size: int = 256
@@ -77,32 +77,34 @@ class PolicyConfig:
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{name} must be a positive int, got {value!r}")
+                raise PolicyConfigError(f"{name} must be a positive int, got {value!r}")
         if self.num_heads % self.num_kv_heads:
-            raise ConfigError(
+            raise PolicyConfigError(
                 f"num_heads ({self.num_heads}) must be a multiple of num_kv_heads ({self.num_kv_heads})"
             )
         if self.num_experts_per_tok > self.num_experts:
-            raise ConfigError(
+            raise PolicyConfigError(
                 f"num_experts_per_tok ({self.num_experts_per_tok}) exceeds num_experts ({self.num_experts})"
             )
         rot = self.rotary_dim
         if rot is not None and (rot < 0 or rot > self.head_dim or rot % 2):
-            raise ConfigError(f"rotary_dim must be even and in [0, head_dim], got {rot}")
+            raise PolicyConfigError(f"rotary_dim must be even and in [0, head_dim], got {rot}")
         for name in ("rope_theta", "rms_norm_eps", "lightning_norm_eps", "initializer_range"):
             if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)!r}")
+                raise PolicyConfigError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.router_aux_loss_coef < 0:
-            raise ConfigError("router_aux_loss_coef must be >= 0")
+            raise PolicyConfigError("router_aux_loss_coef must be >= 0")
         types = tuple(self.layer_types) or tuple(
             FULL_ATTENTION if (i + 1) % self.softmax_every == 0 else LINEAR_ATTENTION
             for i in range(self.num_layers)
         )
         if len(types) != self.num_layers:
-            raise ConfigError(f"layer_types has {len(types)} entries for {self.num_layers} layers")
+            raise PolicyConfigError(
+                f"layer_types has {len(types)} entries for {self.num_layers} layers"
+            )
         bad = sorted(set(types) - {LINEAR_ATTENTION, FULL_ATTENTION})
         if bad:
-            raise ConfigError(
+            raise PolicyConfigError(
                 f"unknown layer types {bad}; use {LINEAR_ATTENTION!r} or {FULL_ATTENTION!r}"
             )
         object.__setattr__(self, "layer_types", types)
@@ -145,7 +147,7 @@ class PolicyConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown config fields {unknown}")
+            raise PolicyConfigError(f"unknown config fields {unknown}")
         kwargs = dict(data)
         if "layer_types" in kwargs:
             kwargs["layer_types"] = tuple(kwargs["layer_types"])

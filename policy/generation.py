@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
+from m1env.policy.model import HybridMoEForCausalLM
+from m1env.policy.tokenizer import ByteTokenizer, ChatMessage
 
-from policy.errors import ConfigError, GenerationError
-from policy.model import HybridMoEForCausalLM
-from policy.tokenizer import ByteTokenizer, ChatMessage
+from m1env.errors import GenerationError, PolicyConfigError
 
 __all__ = [
     "FinishReason",
@@ -62,19 +62,19 @@ class GenerationConfig:
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
-            raise ConfigError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+            raise PolicyConfigError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
         if not self.temperature >= 0:
-            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
+            raise PolicyConfigError(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+            raise PolicyConfigError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.top_k < 0:
-            raise ConfigError(f"top_k must be >= 0, got {self.top_k}")
+            raise PolicyConfigError(f"top_k must be >= 0, got {self.top_k}")
         if self.truncate_run < 0 or not 0 <= self.truncate_prob <= 1:
-            raise ConfigError("truncate_run must be >= 0 and truncate_prob in [0, 1]")
+            raise PolicyConfigError("truncate_run must be >= 0 and truncate_prob in [0, 1]")
         if self.top_logprobs < 0:
-            raise ConfigError(f"top_logprobs must be >= 0, got {self.top_logprobs}")
+            raise PolicyConfigError(f"top_logprobs must be >= 0, got {self.top_logprobs}")
         if isinstance(self.stop, str) or any(not isinstance(s, str) or not s for s in self.stop):
-            raise ConfigError("stop must be a tuple of non-empty strings")
+            raise PolicyConfigError("stop must be a tuple of non-empty strings")
 
 
 @dataclass
@@ -255,7 +255,7 @@ def completion_logprobs(
     if any(len(p) == 0 for p in prompt_ids):
         raise GenerationError("every prompt needs at least one token")
     if temperature < 0:
-        raise ConfigError(f"temperature must be >= 0, got {temperature}")
+        raise PolicyConfigError(f"temperature must be >= 0, got {temperature}")
     dev = model.device
     rows = [list(p) + list(c) for p, c in zip(prompt_ids, completion_ids, strict=True)]
     width = max(len(r) for r in rows)

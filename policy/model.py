@@ -18,19 +18,19 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from m1env.policy.cache import InferenceCache, KVCache
+from m1env.policy.config import PolicyConfig
+from m1env.policy.layers.attention import SoftmaxAttention
+from m1env.policy.layers.attention import attention_mask as build_attention_mask
+from m1env.policy.layers.block import DecoderLayer
+from m1env.policy.layers.lightning import LightningAttention
+from m1env.policy.layers.moe import MoEFeedForward
+from m1env.policy.layers.norm import RMSNorm
+from m1env.policy.layers.rotary import RotaryEmbedding
+from m1env.policy.ops.lightning import Backend
 from torch import nn
 
-from policy.cache import InferenceCache, KVCache
-from policy.config import PolicyConfig
-from policy.errors import ShapeError
-from policy.layers.attention import SoftmaxAttention
-from policy.layers.attention import attention_mask as build_attention_mask
-from policy.layers.block import DecoderLayer
-from policy.layers.lightning import LightningAttention
-from policy.layers.moe import MoEFeedForward
-from policy.layers.norm import RMSNorm
-from policy.layers.rotary import RotaryEmbedding
-from policy.ops.lightning import Backend
+from m1env.errors import ShapeError
 
 __all__ = ["CausalLMOutput", "HybridMoEForCausalLM"]
 

@@ -27,18 +27,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from m1env.policy.generation import Generation, GenerationConfig, Prompt, generate
+from m1env.policy.model import HybridMoEForCausalLM
+from m1env.policy.tokenizer import ByteTokenizer
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from policy.errors import PolicyError
-from policy.generation import Generation, GenerationConfig, Prompt, generate
-from policy.model import HybridMoEForCausalLM
-from policy.tokenizer import ByteTokenizer
+from m1env.errors import GenerationRequestError, PolicyError
 
-__all__ = ["BadRequest", "create_app"]
+__all__ = ["GenerationRequestError", "create_app"]
 
 _UNSUPPORTED = (
     "stream",
@@ -50,12 +50,6 @@ _UNSUPPORTED = (
     "best_of",
     "logit_bias",
 )
-
-
-class BadRequest(Exception):
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
 
 
 def _error(
@@ -71,7 +65,7 @@ def _int(body: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int
     if value is None:
         value = default
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise BadRequest(f"{name} must be an integer in [{lo}, {hi}]", name)
+        raise GenerationRequestError(f"{name} must be an integer in [{lo}, {hi}]", name)
     return value
 
 
@@ -80,7 +74,7 @@ def _float(body: dict[str, Any], name: str, default: float, lo: float, hi: float
     if value is None:
         value = default
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not lo <= value <= hi:
-        raise BadRequest(f"{name} must be a number in [{lo}, {hi}]", name)
+        raise GenerationRequestError(f"{name} must be a number in [{lo}, {hi}]", name)
     return float(value)
 
 
@@ -104,10 +98,10 @@ class _Service:
     ) -> tuple[GenerationConfig, int]:
         for name in _UNSUPPORTED:
             if body.get(name):
-                raise BadRequest(f"'{name}' is not supported by this server", name)
+                raise GenerationRequestError(f"'{name}' is not supported by this server", name)
         model = body.get("model")
         if model is not None and model != self.model_name:
-            raise BadRequest(
+            raise GenerationRequestError(
                 f"model {model!r} is not served here; use {self.model_name!r}", "model"
             )
         max_key = (
@@ -125,15 +119,19 @@ class _Service:
             or len(stop) > 8
             or not all(isinstance(s, str) and s for s in stop)
         ):
-            raise BadRequest("stop must be a non-empty string or a list of up to 8 of them", "stop")
+            raise GenerationRequestError(
+                "stop must be a non-empty string or a list of up to 8 of them", "stop"
+            )
         stop_ids = body.get("stop_token_ids")
         if stop_ids is not None and (
             not isinstance(stop_ids, list) or not all(isinstance(t, int) for t in stop_ids)
         ):
-            raise BadRequest("stop_token_ids must be a list of integers", "stop_token_ids")
+            raise GenerationRequestError(
+                "stop_token_ids must be a list of integers", "stop_token_ids"
+            )
         seed = body.get("seed")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise BadRequest("seed must be an integer", "seed")
+            raise GenerationRequestError("seed must be an integer", "seed")
         cfg = GenerationConfig(
             max_new_tokens=_int(body, max_key, max_tokens_default, 1, self.max_tokens_limit),
             temperature=_float(body, "temperature", 1.0, 0.0, 2.0),
@@ -184,7 +182,9 @@ def _prompts_of(body: dict[str, Any]) -> list[Prompt]:
             return [prompt]
         if all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt):
             return list(prompt)
-    raise BadRequest("prompt must be a string, a list of strings, or token ids", "prompt")
+    raise GenerationRequestError(
+        "prompt must be a string, a list of strings, or token ids", "prompt"
+    )
 
 
 def create_app(
@@ -201,16 +201,16 @@ def create_app(
         try:
             body = await request.json()
         except ValueError as exc:
-            raise BadRequest(f"request body is not JSON: {exc}") from exc
+            raise GenerationRequestError(f"request body is not JSON: {exc}") from exc
         if not isinstance(body, dict):
-            raise BadRequest("request body must be a JSON object")
+            raise GenerationRequestError("request body must be a JSON object")
         return body
 
     def handler(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def wrapped(request: Request) -> JSONResponse:
             try:
                 return await fn(request)
-            except BadRequest as exc:
+            except GenerationRequestError as exc:
                 return _error(400, str(exc), exc.param)
             except PolicyError as exc:  # invalid values caught by the policy's own checks
                 return _error(400, str(exc))
@@ -237,7 +237,7 @@ def create_app(
         if want_lp is not None and (
             not isinstance(want_lp, int) or isinstance(want_lp, bool) or not 0 <= want_lp <= 20
         ):
-            raise BadRequest("logprobs must be an integer in [0, 20]", "logprobs")
+            raise GenerationRequestError("logprobs must be an integer in [0, 20]", "logprobs")
         if want_lp:
             cfg = GenerationConfig(**{**cfg.__dict__, "top_logprobs": want_lp})
         prompts = _prompts_of(body)
@@ -295,7 +295,7 @@ def create_app(
             or not messages
             or not all(isinstance(m, dict) for m in messages)
         ):
-            raise BadRequest("messages must be a non-empty list of objects", "messages")
+            raise GenerationRequestError("messages must be a non-empty list of objects", "messages")
         clean = []
         for m in messages:
             content = m.get("content")
@@ -303,13 +303,15 @@ def create_app(
                 if not all(
                     isinstance(part, dict) and part.get("type") == "text" for part in content
                 ):
-                    raise BadRequest("only text content parts are supported", "messages")
+                    raise GenerationRequestError(
+                        "only text content parts are supported", "messages"
+                    )
                 content = "".join(str(part.get("text", "")) for part in content)
             clean.append({"role": m.get("role"), "content": content})
         want_lp = bool(body.get("logprobs"))
         top = _int(body, "top_logprobs", 0, 0, 20)
         if top and not want_lp:
-            raise BadRequest("top_logprobs needs logprobs: true", "top_logprobs")
+            raise GenerationRequestError("top_logprobs needs logprobs: true", "top_logprobs")
         if top:
             cfg = GenerationConfig(**{**cfg.__dict__, "top_logprobs": top})
         gens = await svc.run([clean] * n, cfg)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from policy.errors import TokenizerError
+from m1env.errors import TokenizerError
 
 __all__ = ["ByteTokenizer", "ChatMessage"]
 

@@ -2,7 +2,7 @@
 
 Quick use::
 
-    import sandbox
+    from m1env import sandbox
     res = sandbox.run(sandbox.ExecRequest(language="python3", source="print(input())",
                                           stdin="hi\\n", limits=sandbox.Limits(wall_s=2)))
     res.verdict, res.stdout          # ('ok', 'hi\\n')
@@ -33,18 +33,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .backend import Backend, Program, Step, decide_verdict
-from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Mount, Verdict
-from .errors import (
+from m1env.errors import (
     BackendUnavailableError,
-    ConfigError,
     SandboxBusyError,
+    SandboxConfigError,
     SandboxError,
     SandboxInternalError,
     UnknownBackendError,
     UnknownLanguageError,
     UnsafePathError,
 )
+
+from .backend import Backend, Program, Step, decide_verdict
+from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Mount, Verdict
 from .languages import COMPILE_LIMITS, Language, get_language, languages, register_language
 from .limiter import JobLimiter, get_limiter, set_max_jobs
 from .registry import (
@@ -61,7 +62,6 @@ __all__ = [
     "VERDICTS",
     "Backend",
     "BackendUnavailableError",
-    "ConfigError",
     "ExecRequest",
     "ExecResult",
     "JobLimiter",
@@ -70,6 +70,7 @@ __all__ = [
     "Mount",
     "Program",
     "SandboxBusyError",
+    "SandboxConfigError",
     "SandboxError",
     "SandboxInternalError",
     "Step",

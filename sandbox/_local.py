@@ -25,9 +25,11 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from m1env import settings
+from m1env.errors import SandboxConfigError, SandboxInternalError
+
 from ._proc import SPAWN_LOCK, owner_gone
 from .backend import MAX_COLLECT_BYTES, Step
-from .errors import ConfigError, SandboxInternalError
 from .paths import read_back, write_tree
 
 __all__ = ["LocalWorkdirs", "fork_reaper", "sandbox_ids", "scrubbed_env", "set_pdeathsig"]
@@ -100,13 +102,13 @@ def sandbox_ids() -> tuple[int, int] | None:
     """(uid, gid) jobs run as when the worker is root; None when not root."""
     if os.geteuid() != 0:
         return None
-    raw = os.environ.get("M1ENV_SANDBOX_UID", "65534")
+    raw = settings.SANDBOX_UID.get() or "65534"
     try:
         uid = int(raw)
     except ValueError:
-        raise ConfigError(f"M1ENV_SANDBOX_UID must be a number, got {raw!r}") from None
+        raise SandboxConfigError(f"M1ENV_SANDBOX_UID must be a number, got {raw!r}") from None
     if uid <= 0:
-        raise ConfigError("M1ENV_SANDBOX_UID must not be root (0)")
+        raise SandboxConfigError("M1ENV_SANDBOX_UID must not be root (0)")
     return uid, uid
 
 
@@ -134,7 +136,7 @@ def scrubbed_env(home: str, extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def _default_base() -> str:
-    configured = os.environ.get("M1ENV_SANDBOX_TMP")
+    configured = settings.SANDBOX_TMP.get()
     if configured:
         return configured
     shm = "/dev/shm"

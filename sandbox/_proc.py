@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import SandboxInternalError
+from m1env.errors import SandboxInternalError
 
 __all__ = [
     "SPAWN_LOCK",

@@ -4,7 +4,7 @@ A per-job cgroup costs a mkdir, a migration of the job's first process (on cgrou
 v1 the migration waits for an RCU grace period, several milliseconds under CPU
 contention) and an rmdir; starting bwrap with ``preexec_fn`` forks the whole worker
 and then a reaper.  A slot pays those once: its cgroup ``slot-<worker pid>-<n>``
-holds a small spawner process (``sandbox._spawner``) that forks each job's bwrap
+holds a small spawner process (``m1env.sandbox._spawner``) that forks each job's bwrap
 inside the cgroup.  Between jobs a slot is checked (spawner alive, no other member
 left in the cgroup), re-limited, and its peak-memory and event counters are
 re-based; a slot that fails a check is killed and removed, and a fresh one is made.
@@ -29,9 +29,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from m1env.errors import SandboxInternalError
+
 from ._proc import SPAWN_LOCK
 from .cgroups import CgroupManager, JobCgroup
-from .errors import SandboxInternalError
 
 __all__ = ["Prepared", "Slot", "SlotPool", "SpawnedChild", "make_request"]
 
@@ -115,7 +116,7 @@ def make_request(
     rlimits: Sequence[tuple[int, int, int]],
     ids: tuple[int, int] | None,
 ) -> dict[str, object]:
-    """A job request for the spawner's standby (see ``sandbox._spawner``)."""
+    """A job request for the spawner's standby (see ``m1env.sandbox._spawner``)."""
     return {
         "argv": list(argv),
         "env": dict(env),
@@ -385,7 +386,7 @@ class Slot:
 
 
 class SpawnedChild:
-    """A job started by a slot's standby (see ``sandbox._proc.Child``)."""
+    """A job started by a slot's standby (see ``m1env.sandbox._proc.Child``)."""
 
     def __init__(
         self,

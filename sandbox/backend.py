@@ -13,7 +13,7 @@ A backend implements one method, :meth:`Backend.execute`, which runs one
 * every step holds a slot of the process-wide :class:`JobLimiter` (back-pressure).
 * failures of the machinery (OSError, :class:`SandboxInternalError`) become the
   verdict ``sandbox_error`` with the reason in ``messages``; bad requests raise
-  :class:`ConfigError` before anything runs.
+  :class:`SandboxConfigError` before anything runs.
 * :func:`decide_verdict` maps what was observed to one verdict, the same way for
   every backend.
 """
@@ -27,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
+from m1env.errors import BackendUnavailableError, SandboxInternalError
+
 from .contract import ExecRequest, ExecResult, Limits, Mount, Verdict
-from .errors import BackendUnavailableError, SandboxInternalError
 from .languages import get_language
 from .limiter import JobLimiter, get_limiter
 
@@ -67,7 +68,7 @@ def decide_verdict(
     stderr: str = "",
     rlimit_memory: bool = False,
 ) -> Verdict:
-    """The verdict for one observed execution (see :mod:`sandbox.contract`)."""
+    """The verdict for one observed execution (see :mod:`m1env.sandbox.contract`)."""
     if (
         output_exceeded
         or signal == _signal.SIGXFSZ

@@ -16,7 +16,7 @@ of the worker still covers its jobs:
 The child joins its group itself, before exec (see :meth:`JobCgroup.join_fds`), so
 nothing it forks escapes.  :meth:`JobCgroup.kill_all` SIGKILLs every member until
 the group is empty.  The ``bwrap`` backend keeps one long-lived group per concurrency
-slot instead (``slot-<pid>-<n>``, see ``sandbox._slots``), re-limited and checked
+slot instead (``slot-<pid>-<n>``, see ``m1env.sandbox._slots``), re-limited and checked
 empty before each job.  Groups left by a dead worker (``job-``/``slot-<pid>-*``
 with no such pid) are killed and removed when a :class:`CgroupManager` starts.  When none of
 this is possible, :func:`CgroupManager.detect` returns ``None`` with the reason,

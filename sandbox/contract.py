@@ -29,7 +29,7 @@ Verdicts, in the order they are decided:
 ``ok``
     exit code 0.
 
-All three classes validate on construction and raise :class:`ConfigError`.
+All three classes validate on construction and raise :class:`SandboxConfigError`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-from .errors import ConfigError
+from m1env.errors import SandboxConfigError
+
 from .paths import check_relpath
 
 __all__ = [
@@ -94,13 +95,13 @@ class Limits:
         for name, value, low, high in checks:
             integral = name not in ("cpu_s", "wall_s")
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(f"Limits.{name} must be a number, got {value!r}")
+                raise SandboxConfigError(f"Limits.{name} must be a number, got {value!r}")
             if integral and not isinstance(value, int):
-                raise ConfigError(f"Limits.{name} must be an integer, got {value!r}")
+                raise SandboxConfigError(f"Limits.{name} must be an integer, got {value!r}")
             if not math.isfinite(value) or not low <= value <= high:
-                raise ConfigError(f"Limits.{name}={value!r} is outside [{low}, {high}]")
+                raise SandboxConfigError(f"Limits.{name}={value!r} is outside [{low}, {high}]")
         if not isinstance(self.network, bool):
-            raise ConfigError(f"Limits.network must be true or false, got {self.network!r}")
+            raise SandboxConfigError(f"Limits.network must be true or false, got {self.network!r}")
 
     @property
     def memory_bytes(self) -> int:
@@ -113,11 +114,11 @@ class Limits:
     def from_dict(cls, data: Mapping[str, Any], base: Limits | None = None) -> Limits:
         """Limits from a mapping (e.g. parsed JSON); unknown keys are an error."""
         if not isinstance(data, Mapping):
-            raise ConfigError(f"limits must be a JSON object, got {type(data).__name__}")
+            raise SandboxConfigError(f"limits must be a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown limit(s) {unknown}; known: {sorted(known)}")
+            raise SandboxConfigError(f"unknown limit(s) {unknown}; known: {sorted(known)}")
         return replace(base or cls(), **dict(data))
 
 
@@ -134,27 +135,29 @@ class Mount:
 
     def __post_init__(self) -> None:
         if not isinstance(self.source, str) or not self.source.startswith("/"):
-            raise ConfigError(f"Mount.source must be an absolute host path, got {self.source!r}")
+            raise SandboxConfigError(
+                f"Mount.source must be an absolute host path, got {self.source!r}"
+            )
         if not isinstance(self.writable, bool):
-            raise ConfigError("Mount.writable must be true or false")
+            raise SandboxConfigError("Mount.writable must be true or false")
 
 
 def check_mounts(mounts: Any) -> dict[str, Mount]:
     """Validated ``{inside path: Mount}``; inside paths are absolute, normalised and
     outside the sandbox's own directories (``/work``, ``/tmp``, ``/usr``...)."""
     if not isinstance(mounts, Mapping):
-        raise ConfigError("mounts must be a mapping of inside path -> Mount")
+        raise SandboxConfigError("mounts must be a mapping of inside path -> Mount")
     out: dict[str, Mount] = {}
     for inside, mount in mounts.items():
         if not isinstance(inside, str) or not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", inside):
-            raise ConfigError(f"mount point {inside!r} must be an absolute, plain path")
+            raise SandboxConfigError(f"mount point {inside!r} must be an absolute, plain path")
         if any(part in (".", "..") for part in inside.split("/")):
-            raise ConfigError(f"mount point {inside!r} has a '.' or '..' component")
+            raise SandboxConfigError(f"mount point {inside!r} has a '.' or '..' component")
         top = "/" + inside.split("/")[1]
         if top in _RESERVED_MOUNTS or top.startswith("/lib"):
-            raise ConfigError(f"mount point {inside!r} is inside the sandbox's own {top}")
+            raise SandboxConfigError(f"mount point {inside!r} is inside the sandbox's own {top}")
         if not isinstance(mount, Mount):
-            raise ConfigError(f"mounts[{inside!r}] must be a sandbox.Mount")
+            raise SandboxConfigError(f"mounts[{inside!r}] must be a m1env.sandbox.Mount")
         out[inside] = mount
     return out
 
@@ -164,7 +167,7 @@ def _as_bytes(value: str | bytes, what: str) -> bytes:
         return value
     if isinstance(value, str):
         return value.encode("utf-8")
-    raise ConfigError(f"{what} must be str or bytes, got {type(value).__name__}")
+    raise SandboxConfigError(f"{what} must be str or bytes, got {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -202,41 +205,47 @@ class ExecRequest:
     def __post_init__(self) -> None:
         has_lang = self.language is not None
         if has_lang == (self.command is not None):
-            raise ConfigError("give exactly one of language (with source) or command")
+            raise SandboxConfigError("give exactly one of language (with source) or command")
         if has_lang:
             if not isinstance(self.language, str) or not self.language:
-                raise ConfigError(f"language must be a non-empty string, got {self.language!r}")
+                raise SandboxConfigError(
+                    f"language must be a non-empty string, got {self.language!r}"
+                )
             if self.source is None:
-                raise ConfigError(f"language {self.language!r} needs source")
+                raise SandboxConfigError(f"language {self.language!r} needs source")
             object.__setattr__(self, "source", _as_bytes(self.source, "source"))
         else:
             if self.source is not None:
-                raise ConfigError("source is only used with language; put it in files")
+                raise SandboxConfigError("source is only used with language; put it in files")
             if isinstance(self.command, str | bytes) or not isinstance(self.command, Sequence):
-                raise ConfigError("command must be a list of strings (an argv), not a string")
+                raise SandboxConfigError(
+                    "command must be a list of strings (an argv), not a string"
+                )
             argv = tuple(self.command)
             if not argv or not all(isinstance(a, str) and "\0" not in a for a in argv):
-                raise ConfigError(f"command must be non-empty strings without NUL: {argv!r}")
+                raise SandboxConfigError(f"command must be non-empty strings without NUL: {argv!r}")
             object.__setattr__(self, "command", argv)
         if not isinstance(self.files, Mapping):
-            raise ConfigError("files must be a mapping of relative path -> contents")
+            raise SandboxConfigError("files must be a mapping of relative path -> contents")
         files = {check_relpath(k): _as_bytes(v, f"files[{k!r}]") for k, v in self.files.items()}
         object.__setattr__(self, "files", files)
         object.__setattr__(self, "stdin", _as_bytes(self.stdin, "stdin"))
         if not isinstance(self.limits, Limits):
-            raise ConfigError("limits must be a sandbox.Limits")
+            raise SandboxConfigError("limits must be a m1env.sandbox.Limits")
         if self.compile_limits is not None and not isinstance(self.compile_limits, Limits):
-            raise ConfigError("compile_limits must be a sandbox.Limits or None")
+            raise SandboxConfigError("compile_limits must be a m1env.sandbox.Limits or None")
         if not isinstance(self.env, Mapping):
-            raise ConfigError("env must be a mapping of name -> value")
+            raise SandboxConfigError("env must be a mapping of name -> value")
         for name, value in self.env.items():
             if not isinstance(name, str) or not _ENV_NAME.match(name):
-                raise ConfigError(f"invalid environment variable name {name!r}")
+                raise SandboxConfigError(f"invalid environment variable name {name!r}")
             if not isinstance(value, str) or "\0" in value:
-                raise ConfigError(f"environment variable {name} must be a string without NUL")
+                raise SandboxConfigError(
+                    f"environment variable {name} must be a string without NUL"
+                )
         object.__setattr__(self, "env", dict(self.env))
         if isinstance(self.collect, str):
-            raise ConfigError("collect must be a list of relative paths, not a string")
+            raise SandboxConfigError("collect must be a list of relative paths, not a string")
         object.__setattr__(self, "collect", tuple(check_relpath(p) for p in self.collect))
         object.__setattr__(self, "mounts", check_mounts(self.mounts))
 
@@ -263,7 +272,7 @@ class ExecResult:
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
-            raise ConfigError(f"unknown verdict {self.verdict!r}; known: {VERDICTS}")
+            raise SandboxConfigError(f"unknown verdict {self.verdict!r}; known: {VERDICTS}")
 
     @property
     def ok(self) -> bool:

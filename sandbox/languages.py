@@ -19,8 +19,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from m1env.errors import SandboxConfigError, UnknownLanguageError
+
 from .contract import Limits
-from .errors import ConfigError, UnknownLanguageError
 from .paths import check_relpath
 
 __all__ = [
@@ -59,16 +60,18 @@ class Language:
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
-            raise ConfigError("Language.name must be a non-empty string")
+            raise SandboxConfigError("Language.name must be a non-empty string")
         check_relpath(self.source_file)
         for attr in ("run", "compile", "artifacts", "aliases", "tools"):
             value = getattr(self, attr)
             if value is not None:
                 object.__setattr__(self, attr, tuple(value))
         if not self.run:
-            raise ConfigError(f"language {self.name}: run command is empty")
+            raise SandboxConfigError(f"language {self.name}: run command is empty")
         if self.compile is not None and not self.artifacts:
-            raise ConfigError(f"language {self.name}: a compile step must name its artifacts")
+            raise SandboxConfigError(
+                f"language {self.name}: a compile step must name its artifacts"
+            )
         for path in self.artifacts:
             check_relpath(path)
         if not self.tools:
@@ -99,9 +102,9 @@ def register_language(lang: Language, *, replace: bool = False) -> Language:
     for key in (lang.name, *lang.aliases):
         owner = _ALIASES.get(key)
         if owner is not None and owner != lang.name and not replace:
-            raise ConfigError(f"language name {key!r} is already registered by {owner!r}")
+            raise SandboxConfigError(f"language name {key!r} is already registered by {owner!r}")
         if owner == lang.name and not replace:
-            raise ConfigError(f"language {key!r} is already registered (pass replace=True)")
+            raise SandboxConfigError(f"language {key!r} is already registered (pass replace=True)")
     _REGISTRY[lang.name] = lang
     for key in (lang.name, *lang.aliases):
         _ALIASES[key] = lang.name

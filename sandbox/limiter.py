@@ -16,7 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import ConfigError, SandboxBusyError
+from m1env import settings
+from m1env.errors import SandboxBusyError, SandboxConfigError
 
 __all__ = ["JobLimiter", "get_limiter", "set_max_jobs"]
 
@@ -36,7 +37,9 @@ class JobLimiter:
     @max_jobs.setter
     def max_jobs(self, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"max concurrent sandbox jobs must be an integer >= 1, got {value!r}")
+            raise SandboxConfigError(
+                f"max concurrent sandbox jobs must be an integer >= 1, got {value!r}"
+            )
         with self._cond:
             self._max = value
             self._cond.notify_all()
@@ -75,13 +78,15 @@ class JobLimiter:
 
 
 def _default_max() -> int:
-    raw = os.environ.get("M1ENV_SANDBOX_MAX_JOBS", "")
+    raw = settings.SANDBOX_MAX_JOBS.get()
     if not raw:
         return os.cpu_count() or 1
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"M1ENV_SANDBOX_MAX_JOBS must be an integer, got {raw!r}") from None
+        raise SandboxConfigError(
+            f"M1ENV_SANDBOX_MAX_JOBS must be an integer, got {raw!r}"
+        ) from None
 
 
 _LIMITER: JobLimiter | None = None

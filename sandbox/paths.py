@@ -15,7 +15,7 @@ import os
 import stat
 from collections.abc import Mapping
 
-from .errors import SandboxInternalError, UnsafePathError
+from m1env.errors import SandboxInternalError, UnsafePathError
 
 __all__ = ["check_relpath", "read_back", "write_tree"]
 

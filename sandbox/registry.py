@@ -10,12 +10,13 @@ and reused (they hold pools, cgroup managers and work-dir bases).
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
+from m1env import settings
+from m1env.errors import BackendUnavailableError, UnknownBackendError
+
 from .backend import Backend
-from .errors import BackendUnavailableError, UnknownBackendError
 
 __all__ = [
     "BACKEND_ENV",
@@ -27,7 +28,7 @@ __all__ = [
     "get_backend",
 ]
 
-BACKEND_ENV = "M1ENV_SANDBOX_BACKEND"
+BACKEND_ENV = settings.SANDBOX_BACKEND.name
 PREFERENCE = ("bwrap", "docker", "process")
 
 _INSTANCES: dict[str, Backend] = {}
@@ -67,7 +68,7 @@ def available_backends() -> dict[str, tuple[bool, str]]:
 
 def choose_backend_name(name: str | None = None) -> tuple[str, str]:
     """The backend to use and why: the argument, the setting, or the first that works."""
-    forced = name or os.environ.get(BACKEND_ENV, "").strip() or None
+    forced = name or settings.SANDBOX_BACKEND.get()
     if forced:
         source = "requested" if name else f"set by {BACKEND_ENV}"
         cls = backend_class(forced)

@@ -1,5 +1,18 @@
-"""The dependency rules of the design: sandbox <- verifiers <- m1env -> grm,
-policy <- trainer -> m1env; the scoring side never needs torch."""
+"""The design's tiers and the direction of dependencies, stated as tests.
+
+Every folder is shipped under one import root (``verifiers/`` is ``m1env.verifiers``, ...),
+so a module's *unit* is read from its import name::
+
+    sandbox  <-  verifiers  <-  core, catalogue  <-  infrastructure  <-  top floor
+                 verifiers  <-  grm  <-  top floor
+    policy   <-  trainer    <-  cli (the only part of m1env/ that imports the trainer or the policy)
+
+core: ``m1env.task``, ``env``, ``registry``, ``checker``, ``sources``, ``spaces``, ``curriculum``;
+catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.grm_sinks``;
+top floor: ``m1env.service``, ``m1env.cli``, ``m1env.adapters``, ``m1env.client``, ``m1env.ui``.
+base: ``m1env.errors`` (the one exception root) and ``m1env.settings`` (the environment
+variables), imported from anywhere, import nothing of ours but each other.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +24,43 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SUBPACKAGES = ("verifiers", "sandbox", "grm", "policy", "trainer")
+INFRASTRUCTURE = {"store", "queue", "grm_sinks"}
+TOP_FLOOR = {"service", "cli", "adapters", "client", "ui", "__main__"}
+CORE = {"__init__", "task", "env", "registry", "checker", "sources", "spaces", "curriculum"}
 
-# package -> top-level packages of ours it must never import
-FORBIDDEN = {
-    "sandbox": {"verifiers", "m1env", "grm", "policy", "trainer"},
-    "verifiers": {"m1env", "grm", "policy", "trainer"},
-    "grm": {"m1env", "policy", "trainer"},
-    "policy": {"m1env", "verifiers", "sandbox", "grm", "trainer"},
-}
+
+def unit(module: str) -> str:
+    """The unit an import name belongs to (``m1env.verifiers.math`` -> ``verifiers``)."""
+    parts = module.split(".")
+    if parts[0] != "m1env":
+        return "external"
+    if len(parts) == 1:
+        return "core"
+    second = parts[1]
+    if second in SUBPACKAGES:
+        return second
+    if second in ("errors", "settings"):
+        return "base"
+    if second == "envs":
+        return "catalogue"
+    if second in INFRASTRUCTURE:
+        return "infrastructure"
+    if second in TOP_FLOOR:
+        return "top"
+    if second in CORE or second == "data":
+        return "core"
+    return f"unclassified:{second}"
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[0] != "m1env":
+        parts.insert(0, "m1env")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 def _imports(path: Path) -> set[str]:
@@ -26,25 +68,100 @@ def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            if node.module == "m1env":  # from m1env import sandbox
+                names.update(f"m1env.{alias.name}" for alias in node.names)
+            else:
+                names.add(node.module)
     return names
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_dependencies_point_one_way(package):
+def _sources() -> list[Path]:
+    out: list[Path] = []
+    for top in ("m1env", *SUBPACKAGES):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if "data" in path.relative_to(ROOT).parts[:2] and top == "m1env":
+                continue  # author-time build scripts and other projects' code, not shipped
+            out.append(path)
+    return out
+
+
+# unit -> units it must never import
+FORBIDDEN = {
+    "sandbox": {
+        "verifiers",
+        "grm",
+        "policy",
+        "trainer",
+        "core",
+        "catalogue",
+        "infrastructure",
+        "top",
+    },
+    "verifiers": {"grm", "policy", "trainer", "core", "catalogue", "infrastructure", "top"},
+    "grm": {"policy", "trainer", "core", "catalogue", "infrastructure", "top"},
+    "policy": {
+        "verifiers",
+        "sandbox",
+        "grm",
+        "trainer",
+        "core",
+        "catalogue",
+        "infrastructure",
+        "top",
+    },
+    "core": {"grm", "policy", "trainer", "catalogue", "infrastructure", "top"},
+    "catalogue": {"policy", "trainer", "infrastructure", "top"},
+    # The queue's workers run the service's SandboxFusion handler (m1env.service.compat).
+    "infrastructure": {"policy", "trainer"},
+    "trainer": {"top"},
+    "base": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
+    | {"infrastructure", "top"},
+}
+
+
+def test_every_module_belongs_to_a_unit():
+    unknown = sorted({u for p in _sources() if (u := unit(_module_name(p))).startswith("unclass")})
+    assert not unknown, f"classify these in tests/test_boundaries.py: {unknown}"
+
+
+@pytest.mark.parametrize("owner", sorted(FORBIDDEN))
+def test_dependencies_point_one_way(owner):
     offenders = []
-    for path in sorted((ROOT / package).rglob("*.py")):
-        bad = _imports(path) & FORBIDDEN[package]
+    for path in _sources():
+        if unit(_module_name(path)) != owner:
+            continue
+        bad = sorted(name for name in _imports(path) if unit(name) in FORBIDDEN[owner])
         if bad:
-            offenders.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+            offenders.append(f"{path.relative_to(ROOT)} imports {bad}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_only_the_cli_imports_the_trainer_and_the_policy():
+    offenders = []
+    for path in _sources():
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] != "m1env" or rel.parts[1] == "cli":
+            continue
+        bad = sorted(n for n in _imports(path) if unit(n) in {"trainer", "policy"})
+        if bad:
+            offenders.append(f"{rel} imports {bad}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_rules_see_imports():
+    """The checker itself: a forbidden import in a snippet is found."""
+    assert unit("m1env.verifiers.math") == "verifiers"
+    assert unit("m1env.store") == "infrastructure"
+    assert unit("m1env.envs.logic.sat") == "catalogue"
+    assert unit("m1env") == "core"
+    assert unit("verifiers") == "external"  # a top-level `verifiers` is somebody else's
 
 
 def test_scoring_side_does_not_import_torch():
     code = (
-        "import sys, m1env, verifiers, m1env.cli\n"
+        "import sys, m1env, m1env.verifiers, m1env.cli\n"
         "m1env.cli.build_parser()\n"
         "for env_id in m1env.env_ids():\n"
         "    m1env.spec(env_id)\n"

@@ -2,29 +2,28 @@
 
 Modules, in the order data flows through them:
 
-* :mod:`trainer.tasks` — ``trainer/Add-v0`` and ``trainer/Sat-v0`` (tiny 2-SAT), the
+* :mod:`m1env.trainer.tasks` — ``trainer/Add-v0`` and ``trainer/Sat-v0`` (tiny 2-SAT), the
   procedural tasks of the CPU presets;
-* :mod:`trainer.config` — typed, validated dataclasses (SFT, RL, evaluation, optimiser);
-* :mod:`trainer.rollout` — weighted task mixture, rollout engines (in-process policy or an
+* :mod:`m1env.trainer.config` — typed, validated dataclasses (SFT, RL, evaluation, optimiser);
+* :mod:`m1env.trainer.rollout` — weighted task mixture, rollout engines (in-process policy or an
   OpenAI-compatible server), verifier scoring, dynamic sampling;
-* :mod:`trainer.scoring` — scoring in-process or through m1env's Celery queue;
-* :mod:`trainer.advantages` — group-normalised advantages (GRPO, Dr. GRPO);
-* :mod:`trainer.losses` — CISPO, CISPO with token mask, GRPO, DAPO, Dr. GRPO;
-* :mod:`trainer.logprobs` — trainer-side log-probs, entropy and the MoE auxiliary loss;
-* :mod:`trainer.sft` — warm start on generator-written solutions;
-* :mod:`trainer.rl` — the loop;
-* :mod:`trainer.evaluate`, :mod:`trainer.checkpoint`, :mod:`trainer.metrics`;
-* :mod:`trainer.presets`, :mod:`trainer.pipeline` — what ``m1env train`` runs.
+* :mod:`m1env.trainer.scoring` — scoring in-process or through m1env's Celery queue;
+* :mod:`m1env.trainer.advantages` — group-normalised advantages (GRPO, Dr. GRPO);
+* :mod:`m1env.trainer.losses` — CISPO, CISPO with token mask, GRPO, DAPO, Dr. GRPO;
+* :mod:`m1env.trainer.logprobs` — trainer-side log-probs, entropy and the MoE auxiliary loss;
+* :mod:`m1env.trainer.sft` — warm start on generator-written solutions;
+* :mod:`m1env.trainer.rl` — the loop;
+* :mod:`m1env.trainer.evaluate`, :mod:`m1env.trainer.checkpoint`, :mod:`m1env.trainer.metrics`;
+* :mod:`m1env.trainer.presets`, :mod:`m1env.trainer.pipeline` — what ``m1env train`` runs.
 
 Importing ``trainer`` imports torch (the ``train`` extra).
 """
 
 from __future__ import annotations
 
-from trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
-from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
-from trainer.errors import CheckpointError, ConfigError, RolloutError, TrainerError
-from trainer.losses import (
+from m1env.trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
+from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
+from m1env.trainer.losses import (
     LOSSES,
     cispo_loss,
     cispo_masked_loss,
@@ -34,17 +33,19 @@ from trainer.losses import (
     grpo_loss,
 )
 
+from m1env.errors import RolloutError, TrainerCheckpointError, TrainerConfigError, TrainerError
+
 __all__ = [
     "ADVANTAGES",
     "LOSSES",
-    "CheckpointError",
-    "ConfigError",
     "EnvWeight",
     "EvalConfig",
     "OptimConfig",
     "RLConfig",
     "RolloutError",
     "SFTConfig",
+    "TrainerCheckpointError",
+    "TrainerConfigError",
     "TrainerError",
     "cispo_loss",
     "cispo_masked_loss",

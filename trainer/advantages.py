@@ -7,7 +7,7 @@ the result has the input's shape.
 * ``drgrpo`` ``r - mean_g`` — Dr. GRPO drops the std, which up-weights too-easy/too-hard groups.
 
 A group whose rewards are all equal gets advantage 0 under both: it carries no signal, which is
-why dynamic sampling (:mod:`trainer.rollout`) drops and refills such groups.
+why dynamic sampling (:mod:`m1env.trainer.rollout`) drops and refills such groups.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import torch
 
-from trainer.errors import ConfigError
+from m1env.errors import TrainerConfigError
 
 __all__ = ["ADVANTAGES", "drgrpo_advantages", "get_advantage_fn", "grpo_advantages"]
 
@@ -25,9 +25,11 @@ def _grouped(rewards: torch.Tensor, group_size: int | None) -> torch.Tensor:
     if rewards.dim() == 2:
         return rewards.float()
     if rewards.dim() != 1 or group_size is None or group_size < 1:
-        raise ConfigError("rewards must be [N, G], or [N*G] with a positive group_size")
+        raise TrainerConfigError("rewards must be [N, G], or [N*G] with a positive group_size")
     if rewards.numel() % group_size:
-        raise ConfigError(f"{rewards.numel()} rewards do not split into groups of {group_size}")
+        raise TrainerConfigError(
+            f"{rewards.numel()} rewards do not split into groups of {group_size}"
+        )
     return rewards.float().view(-1, group_size)
 
 
@@ -60,6 +62,6 @@ def get_advantage_fn(name: str) -> Callable[..., torch.Tensor]:
     try:
         return ADVANTAGES[name]
     except KeyError:
-        raise ConfigError(
+        raise TrainerConfigError(
             f"unknown advantage {name!r}; choose one of {sorted(ADVANTAGES)}"
         ) from None

@@ -1,6 +1,6 @@
 """Checkpoints in safetensors, and resume.
 
-A checkpoint directory holds the policy as :func:`policy.save_pretrained` writes it (config +
+A checkpoint directory holds the policy as :func:`m1env.policy.save_pretrained` writes it (config +
 ``model.safetensors``, loadable by ``m1env policy serve`` and ``m1env eval``), the optimiser
 state as ``optimizer.safetensors`` (tensors) plus ``trainer_state.json`` (step, param groups,
 RNG states, the run's config). Files are written to a temporary directory and renamed, so an
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 from safetensors.torch import load_file, save_file
 
-from policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
-from trainer.errors import CheckpointError
+from m1env.errors import TrainerCheckpointError
 
 __all__ = ["latest_checkpoint", "load_checkpoint", "save_checkpoint"]
 
@@ -68,7 +68,7 @@ def load_checkpoint(
     """Model (train mode), tokenizer, optimiser (if a factory ``f(model)`` is given) and state."""
     src = Path(path)
     if not (src / STATE_FILE).is_file():
-        raise CheckpointError(f"{src} is not a trainer checkpoint (no {STATE_FILE})")
+        raise TrainerCheckpointError(f"{src} is not a trainer checkpoint (no {STATE_FILE})")
     model, tok = load_pretrained(src)
     model.train()
     state: dict[str, Any] = json.loads((src / STATE_FILE).read_text())
@@ -84,7 +84,9 @@ def load_checkpoint(
             try:
                 optimizer.load_state_dict({"state": per, "param_groups": state["param_groups"]})
             except (ValueError, KeyError) as exc:
-                raise CheckpointError(f"optimiser state in {src} does not match: {exc}") from exc
+                raise TrainerCheckpointError(
+                    f"optimiser state in {src} does not match: {exc}"
+                ) from exc
     return model, tok, optimizer, state
 
 

@@ -1,4 +1,4 @@
-"""Typed, validated configuration for SFT, RL and evaluation. Bad values raise ConfigError.
+"""Typed, validated configuration for SFT, RL and evaluation. Bad values raise TrainerConfigError.
 
 Everything is a frozen dataclass that round-trips through JSON (``to_dict`` / ``from_dict``),
 so a run directory's ``config.json`` rebuilds the run exactly (that is how resume works).
@@ -17,9 +17,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from trainer.advantages import ADVANTAGES
-from trainer.errors import ConfigError
-from trainer.losses import LOSSES
+from m1env.trainer.advantages import ADVANTAGES
+from m1env.trainer.losses import LOSSES
+
+from m1env.errors import TrainerConfigError
 
 __all__ = ["EnvWeight", "EvalConfig", "OptimConfig", "RLConfig", "SFTConfig"]
 
@@ -28,7 +29,7 @@ def _positive(obj: object, *names: str) -> None:
     for name in names:
         value = getattr(obj, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ConfigError(f"{type(obj).__name__}.{name} must be > 0, got {value!r}")
+            raise TrainerConfigError(f"{type(obj).__name__}.{name} must be > 0, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,19 @@ class EnvWeight:
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or "/" not in self.id:
-            raise ConfigError(f"env id must look like 'namespace/Name-vN', got {self.id!r}")
+            raise TrainerConfigError(f"env id must look like 'namespace/Name-vN', got {self.id!r}")
         if not (isinstance(self.weight, int | float) and math.isfinite(self.weight)) or (
             self.weight <= 0
         ):
-            raise ConfigError(f"env {self.id}: weight must be a positive number")
+            raise TrainerConfigError(f"env {self.id}: weight must be a positive number")
         if (
             isinstance(self.from_step, bool)
             or not isinstance(self.from_step, int)
             or (self.from_step < 0)
         ):
-            raise ConfigError(f"env {self.id}: from_step must be an int >= 0")
+            raise TrainerConfigError(f"env {self.id}: from_step must be an int >= 0")
         if self.difficulty is not None and not 1 <= self.difficulty <= 10:
-            raise ConfigError(f"env {self.id}: difficulty must be in [1, 10]")
+            raise TrainerConfigError(f"env {self.id}: difficulty must be in [1, 10]")
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,16 @@ class OptimConfig:
     def __post_init__(self) -> None:
         _positive(self, "lr", "eps", "grad_clip")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ConfigError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+            raise TrainerConfigError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
         object.__setattr__(self, "betas", tuple(self.betas))
         if self.weight_decay < 0 or self.warmup_steps < 0:
-            raise ConfigError("weight_decay and warmup_steps must be >= 0")
+            raise TrainerConfigError("weight_decay and warmup_steps must be >= 0")
         if self.schedule not in ("constant", "cosine"):
-            raise ConfigError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
+            raise TrainerConfigError(
+                f"schedule must be 'constant' or 'cosine', got {self.schedule!r}"
+            )
         if not 0 <= self.min_lr_ratio <= 1:
-            raise ConfigError("min_lr_ratio must be in [0, 1]")
+            raise TrainerConfigError("min_lr_ratio must be in [0, 1]")
 
     def lr_at(self, step: int, total: int) -> float:
         """Learning rate for 0-based ``step`` of ``total``: linear warm-up, then the schedule."""
@@ -106,7 +109,7 @@ class _Base:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ConfigError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+            raise TrainerConfigError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
         values = dict(data)
         if "envs" in values:
             values["envs"] = tuple(
@@ -122,11 +125,11 @@ class _Base:
 
 def _check_envs(envs: tuple[EnvWeight, ...], owner: str) -> None:
     if not envs:
-        raise ConfigError(f"{owner}.envs must name at least one environment")
+        raise TrainerConfigError(f"{owner}.envs must name at least one environment")
     if not all(isinstance(e, EnvWeight) for e in envs):
-        raise ConfigError(f"{owner}.envs must hold EnvWeight entries")
+        raise TrainerConfigError(f"{owner}.envs must hold EnvWeight entries")
     if min(e.from_step for e in envs) != 0:
-        raise ConfigError(f"{owner}.envs: at least one environment must start at step 0")
+        raise TrainerConfigError(f"{owner}.envs: at least one environment must start at step 0")
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ class RLConfig(_Base):
     checkpoint_every: int = 0  # 0: only at the end
     eval_every: int = 0  # 0: no periodic held-out evaluation
     eval_n: int = 100
-    scoring: str = "local"  # or "queue": through m1env's Celery queue (trainer.scoring)
+    scoring: str = "local"  # or "queue": through m1env's Celery queue (m1env.trainer.scoring)
     # Tasks and sampling seeds from each group's *global* index, one generation call per
     # group, and one global minibatch order: N data-parallel ranks then sample and update
     # exactly as one process does (to check DDP against one device; needs no dynamic sampling)
@@ -185,42 +188,48 @@ class RLConfig(_Base):
         object.__setattr__(self, "envs", tuple(self.envs))
         _check_envs(self.envs, "RLConfig")
         if self.scoring not in ("local", "queue"):
-            raise ConfigError(f"scoring must be 'local' or 'queue', got {self.scoring!r}")
+            raise TrainerConfigError(f"scoring must be 'local' or 'queue', got {self.scoring!r}")
         if self.shard_invariant and self.dynamic_sampling:
-            raise ConfigError(
+            raise TrainerConfigError(
                 "shard_invariant needs dynamic_sampling=False (refills depend on the shard)"
             )
         if self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}")
+            raise TrainerConfigError(f"unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}")
         if self.advantage not in ADVANTAGES:
-            raise ConfigError(f"unknown advantage {self.advantage!r}; one of {sorted(ADVANTAGES)}")
+            raise TrainerConfigError(
+                f"unknown advantage {self.advantage!r}; one of {sorted(ADVANTAGES)}"
+            )
         _positive(self, "steps", "prompts_per_step", "update_rounds", "minibatches", "eval_n")
         if self.group_size < 2:
-            raise ConfigError("group_size must be >= 2 (advantages are relative to the group)")
+            raise TrainerConfigError(
+                "group_size must be >= 2 (advantages are relative to the group)"
+            )
         if (self.prompts_per_step * self.group_size) % self.minibatches:
-            raise ConfigError("prompts_per_step * group_size must divide into minibatches")
+            raise TrainerConfigError("prompts_per_step * group_size must divide into minibatches")
         if not self.temperature > 0:
-            raise ConfigError("temperature must be > 0 for RL (the ratio needs a distribution)")
+            raise TrainerConfigError(
+                "temperature must be > 0 for RL (the ratio needs a distribution)"
+            )
         for name in ("eps_low", "eps_high"):
             value = getattr(self, name)
             if value is not None and not value > 0:
-                raise ConfigError(f"{name} must be > 0, got {value!r}")
+                raise TrainerConfigError(f"{name} must be > 0, got {value!r}")
         stages = tuple(tuple(s) for s in self.length_stages)
         if not stages or stages[0][0] != 0:
-            raise ConfigError("length_stages must start with a stage at step 0")
+            raise TrainerConfigError("length_stages must start with a stage at step 0")
         if any(b[0] <= a[0] for a, b in itertools.pairwise(stages)):
-            raise ConfigError("length_stages must have strictly increasing steps")
+            raise TrainerConfigError("length_stages must have strictly increasing steps")
         if any(n < 1 for _, n in stages):
-            raise ConfigError("every length stage needs max_new_tokens >= 1")
+            raise TrainerConfigError("every length stage needs max_new_tokens >= 1")
         object.__setattr__(self, "length_stages", stages)
         if self.old_logp_source not in ("trainer", "rollout"):
-            raise ConfigError("old_logp_source must be 'trainer' or 'rollout'")
+            raise TrainerConfigError("old_logp_source must be 'trainer' or 'rollout'")
         if self.truncate_run < 0 or not 0 < self.truncate_prob <= 1:
-            raise ConfigError("truncate_run must be >= 0 and truncate_prob in (0, 1]")
+            raise TrainerConfigError("truncate_run must be >= 0 and truncate_prob in (0, 1]")
         if self.overlong_buffer < 0 or self.max_refills < 0 or self.checkpoint_every < 0:
-            raise ConfigError("overlong_buffer, max_refills, checkpoint_every must be >= 0")
+            raise TrainerConfigError("overlong_buffer, max_refills, checkpoint_every must be >= 0")
         if self.overlong_buffer >= min(n for _, n in stages):
-            raise ConfigError("overlong_buffer must be shorter than every length stage")
+            raise TrainerConfigError("overlong_buffer must be shorter than every length stage")
 
     def max_new_tokens(self, step: int) -> int:
         """The output window in force at ``step`` (staged growth, as in M1)."""
@@ -253,6 +262,6 @@ class EvalConfig(_Base):
         _check_envs(self.envs, "EvalConfig")
         _positive(self, "n", "k", "max_new_tokens", "batch_size")
         if self.temperature < 0:
-            raise ConfigError("temperature must be >= 0")
+            raise TrainerConfigError("temperature must be >= 0")
         if self.temperature == 0 and self.k > 1:
-            raise ConfigError("k > 1 needs temperature > 0 (greedy samples are identical)")
+            raise TrainerConfigError("k > 1 needs temperature > 0 (greedy samples are identical)")

@@ -5,7 +5,7 @@ its own task and sampling seeds), computes its minibatch loss, and gradients are
 an all-reduce before every optimiser step, so all ranks apply the same update and the weights
 stay identical (rank 0's are broadcast once at the start). A plain all-reduce is used instead
 of wrapping the model in ``DistributedDataParallel`` because the trainer calls the model through
-:func:`trainer.logprobs.token_logprobs`; the arithmetic is the same.
+:func:`m1env.trainer.logprobs.token_logprobs`; the arithmetic is the same.
 
 Equal global batch, equal update: a loss normalised over its shard (tokens for CISPO/DAPO,
 sequences for GRPO) is rescaled by ``local_norm · world / global_norm`` before the gradient
@@ -28,10 +28,10 @@ zero into full-size steps, until sampled tokens eventually differ.
 
 from __future__ import annotations
 
-import os
-
 import torch
 import torch.distributed as dist
+
+from m1env import settings
 
 __all__ = [
     "all_reduce_grads",
@@ -52,13 +52,13 @@ def rank_world() -> tuple[int, int]:
 
 def init_from_env() -> bool:
     """Join the process group torchrun describes (``WORLD_SIZE`` > 1); True if distributed."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
+    if (settings.WORLD_SIZE.get_int() or 1) <= 1 or not dist.is_available():
         return False
     if not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend=backend)
         if backend == "nccl":
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(settings.LOCAL_RANK.get_int() or 0)
     return True
 
 

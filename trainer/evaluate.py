@@ -1,6 +1,6 @@
 """Held-out evaluation: accuracy (mean over k samples) and pass@k per environment.
 
-Tasks come from the held-out range of each environment (:class:`trainer.rollout.TaskSampler`
+Tasks come from the held-out range of each environment (:class:`m1env.trainer.rollout.TaskSampler`
 with ``held_out=True``: indices from ``2**40``, and the environment's ``split="eval"`` where it
 has one), the same ``n`` tasks every time for a given seed, so before/after numbers compare
 like with like. With ``k`` samples per task, ``pass@k`` is the share of tasks with at least
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policy import GenerationConfig
-from trainer.config import EvalConfig
-from trainer.rollout import Engine, TaskSampler, score_completions
+from m1env.policy import GenerationConfig
+from m1env.trainer.config import EvalConfig
+from m1env.trainer.rollout import Engine, TaskSampler, score_completions
 
 __all__ = ["EnvResult", "evaluate", "format_table"]
 

@@ -1,6 +1,6 @@
 """Trainer-side log-probs of given completions, with entropy and the MoE auxiliary loss.
 
-Same quantity as :func:`policy.completion_logprobs` (tested to agree), from one forward pass
+Same quantity as :func:`m1env.policy.completion_logprobs` (tested to agree), from one forward pass
 that also yields what the update needs: the per-token entropy of the policy (a diagnostic)
 and the router load-balancing loss (added with ``config.router_aux_loss_coef``).
 """
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+from m1env.policy import HybridMoEForCausalLM
 
-from policy import HybridMoEForCausalLM
-from trainer.errors import ConfigError
+from m1env.errors import TrainerConfigError
 
 __all__ = ["TokenLogprobs", "token_logprobs"]
 
@@ -34,9 +34,9 @@ def token_logprobs(
     temperature: float = 1.0,
 ) -> TokenLogprobs:
     if len(prompt_ids) != len(completion_ids) or not prompt_ids:
-        raise ConfigError("need one completion per prompt and a non-empty batch")
+        raise TrainerConfigError("need one completion per prompt and a non-empty batch")
     if any(len(p) == 0 for p in prompt_ids) or any(len(c) == 0 for c in completion_ids):
-        raise ConfigError("every prompt and every completion needs at least one token")
+        raise TrainerConfigError("every prompt and every completion needs at least one token")
     dev = model.device
     rows = [list(p) + list(c) for p, c in zip(prompt_ids, completion_ids, strict=True)]
     width, longest = max(len(r) for r in rows), max(len(c) for c in completion_ids)

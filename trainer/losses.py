@@ -7,7 +7,7 @@ Every loss is a pure function with one signature, picked by name from :data:`LOS
 * ``logp``        ``[B, T]`` log π_θ(o_t) of the sampled tokens, with gradients;
 * ``old_logp``    ``[B, T]`` log π_old(o_t) from the policy that sampled them (no gradients);
 * ``advantages``  ``[B]``    one advantage per sequence (group-normalised, see
-  :mod:`trainer.advantages`), broadcast over its tokens;
+  :mod:`m1env.trainer.advantages`), broadcast over its tokens;
 * ``mask``        ``[B, T]`` true on real completion tokens (padding is ignored).
 
 ``loss`` is a scalar to *minimise* (the negated objective); ``stats`` holds detached floats:
@@ -28,7 +28,7 @@ The objectives (``r = exp(logp - old_logp)``, ``Â`` the advantage, ``sg`` stop-
   normalisation ``1/Σ|o_i|``.
 * ``drgrpo`` (Dr. GRPO): PPO-clip summed over tokens and divided by a constant ``B · T`` (the
   generation budget, not the sequence length), removing GRPO's length bias; pair it with the
-  mean-only advantages of :func:`trainer.advantages.drgrpo_advantages`.
+  mean-only advantages of :func:`m1env.trainer.advantages.drgrpo_advantages`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import Protocol
 
 import torch
 
-from trainer.errors import ConfigError
+from m1env.errors import TrainerConfigError
 
 __all__ = [
     "LOSSES",
@@ -73,12 +73,14 @@ def _check(
 ) -> torch.Tensor:
     """Validate shapes; return the mask as float ``[B, T]``."""
     if logp.dim() != 2 or old_logp.shape != logp.shape or mask.shape != logp.shape:
-        raise ConfigError(
+        raise TrainerConfigError(
             f"logp, old_logp and mask must share a [B, T] shape, got {tuple(logp.shape)}, "
             f"{tuple(old_logp.shape)}, {tuple(mask.shape)}"
         )
     if advantages.shape != (logp.shape[0],):
-        raise ConfigError(f"advantages must be [B]={logp.shape[0]}, got {tuple(advantages.shape)}")
+        raise TrainerConfigError(
+            f"advantages must be [B]={logp.shape[0]}, got {tuple(advantages.shape)}"
+        )
     return mask.to(logp.dtype)
 
 
@@ -235,4 +237,4 @@ def get_loss(name: str) -> LossFn:
     try:
         return LOSSES[name]
     except KeyError:
-        raise ConfigError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}") from None
+        raise TrainerConfigError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}") from None

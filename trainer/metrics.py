@@ -3,7 +3,7 @@
 matplotlib is optional: :func:`plot_curves` returns None (and says why) when it is missing.
 TensorBoard is optional too (the ``tensorboard`` extra): :class:`TensorBoardWriter` writes
 every numeric field of a record as a scalar ``<phase>/<field>`` at the record's ``step``
-through ``torch.utils.tensorboard``, and raises :class:`~trainer.errors.ConfigError` naming
+through ``torch.utils.tensorboard``, and raises :class:`~m1env.errors.TrainerConfigError` naming
 the extra when the ``tensorboard`` package is missing.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from trainer.errors import ConfigError
+from m1env.errors import TrainerConfigError
 
 __all__ = ["MetricsWriter", "TensorBoardWriter", "plot_curves", "read_metrics"]
 
@@ -62,7 +62,7 @@ class TensorBoardWriter:
             import tensorboard  # noqa: F401  (torch.utils.tensorboard needs it)
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as exc:
-            raise ConfigError(
+            raise TrainerConfigError(
                 "--tensorboard needs the tensorboard package: pip install 'm1env[tensorboard]'"
             ) from exc
         self.logdir = Path(logdir)

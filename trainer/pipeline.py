@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
-from trainer.config import EvalConfig
-from trainer.evaluate import evaluate, format_table
-from trainer.metrics import MetricsWriter, TensorBoardWriter, plot_curves
-from trainer.presets import Preset
-from trainer.rl import train_rl
-from trainer.rollout import LocalEngine
-from trainer.scoring import Scorer
-from trainer.sft import train_sft
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
+from m1env.trainer.config import EvalConfig
+from m1env.trainer.evaluate import evaluate, format_table
+from m1env.trainer.metrics import MetricsWriter, TensorBoardWriter, plot_curves
+from m1env.trainer.presets import Preset
+from m1env.trainer.rl import train_rl
+from m1env.trainer.rollout import LocalEngine
+from m1env.trainer.scoring import Scorer
+from m1env.trainer.sft import train_sft
 
 __all__ = ["run_preset"]
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from policy import PolicyConfig
-from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
-from trainer.errors import ConfigError
-from trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.policy import PolicyConfig
+from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
+from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+
+from m1env.errors import TrainerConfigError
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "Preset", "get_preset"]
 
@@ -127,4 +128,6 @@ def get_preset(name: str = DEFAULT_PRESET) -> Preset:
     try:
         return _FACTORIES[name]()
     except KeyError:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(_FACTORIES)}") from None
+        raise TrainerConfigError(
+            f"unknown preset {name!r}; choose one of {sorted(_FACTORIES)}"
+        ) from None

@@ -6,7 +6,7 @@ One step, in order:
    each from the current policy (temperature ``temperature``, output window from
    ``length_stages``, M1's repetition early stop), scored by each environment's verifier.
    Dynamic sampling drops groups whose rewards are all equal and generates more to refill.
-2. **Advantages.** Group-normalised per completion (:mod:`trainer.advantages`).
+2. **Advantages.** Group-normalised per completion (:mod:`m1env.trainer.advantages`).
 3. **Old log-probs.** Recomputed by the trainer (``old_logp_source="trainer"``, the verl
    default) or taken from the sampler. Either way the Pearson correlation between rollout-side
    and trainer-side token probabilities is logged: M1 found a precision mismatch in the LM head
@@ -32,24 +32,24 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
-from trainer.advantages import get_advantage_fn
-from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from trainer.config import RLConfig
-from trainer.distributed import (
+from m1env.policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
+from m1env.trainer.advantages import get_advantage_fn
+from m1env.trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from m1env.trainer.config import RLConfig
+from m1env.trainer.distributed import (
     all_reduce_grads,
     broadcast_params,
     global_sum,
     global_sums,
     rank_world,
 )
-from trainer.errors import ConfigError
-from trainer.logprobs import token_logprobs
-from trainer.losses import NORMALISERS, get_loss
-from trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
-from trainer.scoring import Scorer, make_scorer
-from trainer.sft import make_optimizer
+from m1env.trainer.logprobs import token_logprobs
+from m1env.trainer.losses import NORMALISERS, get_loss
+from m1env.trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
+from m1env.trainer.scoring import Scorer, make_scorer
+from m1env.trainer.sft import make_optimizer
+
+from m1env.errors import TrainerConfigError
 
 __all__ = ["pad", "precision_correlation", "train_rl"]
 
@@ -132,7 +132,7 @@ def train_rl(
     ``store`` (an :class:`m1env.store.EpisodeStore`, optional) receives every scored rollout
     as an episode (``group_id`` = step/group) and every numeric diagnostic as a monitor
     reading (``window`` = step), under ``run_id``. ``scorer`` defaults to what
-    ``config.scoring`` names (:mod:`trainer.scoring`; the queue's URLs then come from
+    ``config.scoring`` names (:mod:`m1env.trainer.scoring`; the queue's URLs then come from
     ``M1ENV_DATABASE_URL`` / ``M1ENV_BROKER_URL``).
 
     Under data parallelism the logged ``loss`` and ``entropy`` are global (over every rank's
@@ -162,7 +162,7 @@ def train_rl(
     if config.prompts_per_step % world or (
         (config.prompts_per_step // world * config.group_size) % config.minibatches
     ):
-        raise ConfigError(
+        raise TrainerConfigError(
             f"prompts_per_step ({config.prompts_per_step}) must split evenly over {world} ranks "
             f"and each rank's batch over {config.minibatches} minibatches"
         )

@@ -3,7 +3,7 @@
 * :class:`TaskSampler` picks an environment by weight, then a task of it by index. Training
   and evaluation draw from different ``split``/index ranges so held-out seeds stay unseen.
 * A rollout *engine* turns prompts into completions with token ids and per-token log-probs:
-  :class:`LocalEngine` runs the bundled policy in-process (:func:`policy.generate`, with M1's
+  :class:`LocalEngine` runs the bundled policy in-process (:func:`m1env.policy.generate`, with M1's
   repetition early stop); :class:`OpenAIEngine` calls any OpenAI-compatible ``/v1/completions``
   server (vLLM, ``m1env policy serve``) and re-derives token ids with the byte tokenizer.
 * :func:`collect_groups` scores every completion with its environment's verifier
@@ -23,15 +23,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from m1env.policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, generate
+from m1env.policy.generation import encode_prompt
+from m1env.trainer.config import EnvWeight
+from m1env.trainer.scoring import LocalScorer, ScoreItem, Scorer
+from m1env.verifiers import Score
+
 from m1env.env import TaskEnv
+from m1env.errors import RolloutError
 from m1env.registry import make
 from m1env.task import Task
-from policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, generate
-from policy.generation import encode_prompt
-from trainer.config import EnvWeight
-from trainer.errors import RolloutError
-from trainer.scoring import LocalScorer, ScoreItem, Scorer
-from verifiers import Score
 
 __all__ = [
     "Completion",

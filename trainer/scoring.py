@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from m1env.verifiers import Score
+
 from m1env.env import TaskEnv
+from m1env.errors import TrainerConfigError
 from m1env.task import Task
-from trainer.errors import ConfigError
-from verifiers import Score
 
 __all__ = ["SCORERS", "LocalScorer", "QueueScorer", "ScoreItem", "Scorer"]
 
@@ -75,12 +76,12 @@ class QueueScorer:
             database_url=database_url, broker_url=broker_url, chunk_size=chunk_size
         )
         if not self.config.database_url:
-            raise ConfigError(
+            raise TrainerConfigError(
                 "queue scoring needs the jobs database: pass --database-url (database_url) or set "
                 "M1ENV_DATABASE_URL (the same one the workers use)"
             )
         if not timeout_s > 0 or not poll_s > 0:
-            raise ConfigError("timeout_s and poll_s must be > 0")
+            raise TrainerConfigError("timeout_s and poll_s must be > 0")
         self.store = EpisodeStore(self.config.database_url)
         self.app = get_app(self.config)
         self.timeout_s, self.poll_s = timeout_s, poll_s
@@ -138,4 +139,4 @@ def make_scorer(kind: str, **queue_options: Any) -> Scorer:
         return LocalScorer()
     if kind == "queue":
         return QueueScorer(**queue_options)
-    raise ConfigError(f"unknown scoring {kind!r}; choose one of {SCORERS}")
+    raise TrainerConfigError(f"unknown scoring {kind!r}; choose one of {SCORERS}")

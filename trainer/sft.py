@@ -14,11 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-
-from policy import ByteTokenizer, HybridMoEForCausalLM
-from trainer.config import OptimConfig, SFTConfig
-from trainer.logprobs import token_logprobs
-from trainer.rollout import TaskSampler
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
+from m1env.trainer.config import OptimConfig, SFTConfig
+from m1env.trainer.logprobs import token_logprobs
+from m1env.trainer.rollout import TaskSampler
 
 __all__ = ["make_optimizer", "sft_batch", "train_sft"]
 

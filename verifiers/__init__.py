@@ -4,8 +4,19 @@ This package depends only on :mod:`sandbox` (for code) and never on :mod:`m1env`
 a trainer can use it as a plain library.
 """
 
-from verifiers.base import Verifier, as_text
-from verifiers.errors import (
+from m1env.verifiers.base import Verifier, as_text
+from m1env.verifiers.pool import WorkerPool, default_pool, set_default_pool
+from m1env.verifiers.registry import (
+    ENTRY_POINT_GROUP,
+    get_verifier,
+    register_verifier,
+    unregister_verifier,
+    verifier_names,
+    verify,
+)
+from m1env.verifiers.score import STATUSES, Score, Status
+
+from m1env.errors import (
     DuplicateVerifierError,
     RemoteError,
     TimeLimitExceeded,
@@ -15,16 +26,6 @@ from verifiers.errors import (
     WorkerCrashed,
     WorkerError,
 )
-from verifiers.pool import WorkerPool, default_pool, set_default_pool
-from verifiers.registry import (
-    ENTRY_POINT_GROUP,
-    get_verifier,
-    register_verifier,
-    unregister_verifier,
-    verifier_names,
-    verify,
-)
-from verifiers.score import STATUSES, Score, Status
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -3,7 +3,7 @@
 Subclasses implement :meth:`Verifier.check`, a pure function of its arguments that may
 raise or run forever on hostile input. :meth:`Verifier.verify` is the safe entry point:
 it normalises the response text, runs ``check`` in a killable worker process (see
-:mod:`verifiers.pool`) and turns every failure into a ``Score`` -- a time limit or a
+:mod:`m1env.verifiers.pool`) and turns every failure into a ``Score`` -- a time limit or a
 crashed worker is status ``error`` with a reason, never an exception, a hang or a
 silent 0. It is safe to call from threads, asyncio (``averify``) and Celery tasks.
 
@@ -17,9 +17,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from verifiers.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
-from verifiers.pool import WorkerPool, default_pool
-from verifiers.score import Score
+from m1env.verifiers.pool import WorkerPool, default_pool
+from m1env.verifiers.score import Score
+
+from m1env.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
 
 __all__ = ["Verifier", "as_text"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from verifiers.base import Verifier
-from verifiers.extract import last_boxed, last_tag
-from verifiers.score import Score
+from m1env.verifiers.base import Verifier
+from m1env.verifiers.extract import last_boxed, last_tag
+from m1env.verifiers.score import Score
 
 __all__ = ["ExactVerifier", "normalize_text"]
 

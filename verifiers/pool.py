@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from verifiers.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
+from m1env import settings
+from m1env.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
 
 __all__ = ["WorkerPool", "default_pool", "set_default_pool"]
 
@@ -280,7 +281,7 @@ def default_pool() -> WorkerPool:
     global _default
     with _default_lock:
         if _default is None or _default._pid != os.getpid():
-            size = int(os.environ.get("M1ENV_VERIFY_WORKERS") or os.cpu_count() or 1)
+            size = settings.VERIFY_WORKERS.get_int() or os.cpu_count() or 1
             _default = WorkerPool(max(1, size))
         return _default
 

@@ -1,7 +1,7 @@
 """Verifiers by name, from the ``m1env.verifiers`` entry-point group and from code.
 
 An entry point's name is the verifier name (``math``, ``code``, ``logic/sudoku``) and
-its value points to a :class:`~verifiers.base.Verifier` subclass or a zero-argument
+its value points to a :class:`~m1env.verifiers.base.Verifier` subclass or a zero-argument
 factory returning one. Entry points are read on first lookup and their modules are
 imported only when that verifier is asked for.
 """
@@ -13,9 +13,10 @@ from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from verifiers.base import Verifier
-from verifiers.errors import DuplicateVerifierError, UnknownVerifierError
-from verifiers.score import Score
+from m1env.verifiers.base import Verifier
+from m1env.verifiers.score import Score
+
+from m1env.errors import DuplicateVerifierError, UnknownVerifierError
 
 __all__ = [
     "ENTRY_POINT_GROUP",

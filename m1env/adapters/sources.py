@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import threading
 
-from verifiers import verifier_names
+from m1env.errors import UnknownDataSource
+from m1env.verifiers import verifier_names
 
 __all__ = ["DATA_SOURCES", "UnknownDataSource", "register_data_source", "verifier_for"]
-
-
-class UnknownDataSource(LookupError):
-    """No table row and no verifier matches the data source."""
 
 
 # The data sources verl's default_compute_score knows, and common maths/code sets.

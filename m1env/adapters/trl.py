@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from verifiers import Score, get_verifier
+from m1env import settings
+from m1env.verifiers import Score, get_verifier
 
 __all__ = ["REFERENCE_KEYS", "reward_func"]
 
@@ -49,12 +50,12 @@ def reward_func(
 ) -> RewardFunc:
     """A TRL reward function scoring with ``verifier`` (named ``m1env_<verifier>``)."""
     get_verifier(verifier)  # fail at construction on an unknown name
-    url = url or os.environ.get("M1ENV_SCORING_URL")
+    url = url or settings.SCORING_URL.get()
     client = None
     if url:
         from m1env.client import Client
 
-        client = Client(url, api_key=os.environ.get("M1ENV_API_KEY") or None)
+        client = Client(url, api_key=settings.API_KEY.get())
     workers = max_workers or os.cpu_count() or 1
 
     def reward(prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float | None]:

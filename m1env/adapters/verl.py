@@ -16,12 +16,12 @@ counted in ``error`` rather than passing as a silent 0.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
+from m1env import settings
 from m1env.adapters.sources import verifier_for
-from verifiers import Score, get_verifier
+from m1env.verifiers import Score, get_verifier
 
 __all__ = ["compute_score", "make_compute_score", "score_sample"]
 
@@ -34,7 +34,7 @@ def _remote(url: str) -> Any:
 
     with _lock:
         if url not in _clients:
-            _clients[url] = Client(url, api_key=os.environ.get("M1ENV_API_KEY") or None)
+            _clients[url] = Client(url, api_key=settings.API_KEY.get())
         return _clients[url]
 
 
@@ -53,7 +53,7 @@ def score_sample(
     except LookupError as exc:
         return Score.error(str(exc))
     options = info.get("options") if isinstance(info.get("options"), dict) else {}
-    url = url or os.environ.get("M1ENV_SCORING_URL")
+    url = url or settings.SCORING_URL.get()
     if url:
         from m1env.client import ClientError
 

@@ -147,7 +147,7 @@ def build_items(per_family: int, seed: int, dataset: str | None = None) -> list[
 
 
 def _score(item: DemoItem) -> DemoItem:
-    from verifiers import get_verifier
+    from m1env.verifiers import get_verifier
 
     started = time.perf_counter()
     score = get_verifier("math").verify(item.response, item.task["reference"])
@@ -162,7 +162,7 @@ def _score(item: DemoItem) -> DemoItem:
 
 def _store(items: list[DemoItem], url: str, run_id: str) -> None:
     from m1env.store import EpisodeStore
-    from verifiers import Score
+    from m1env.verifiers import Score
 
     store = EpisodeStore(url)
     for item in items:
@@ -222,7 +222,7 @@ def _print_table(table: dict[str, dict[str, dict[str, float]]], wall: float) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from verifiers import WorkerPool, set_default_pool
+    from m1env.verifiers import WorkerPool, set_default_pool
 
     if args.jobs < 1 or args.per_family < 0:
         raise SystemExit("m1env demo: -j must be >= 1 and --per-family >= 0")

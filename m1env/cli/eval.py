@@ -52,13 +52,12 @@ def register(subparsers: Any) -> None:
 def eval_command(args: argparse.Namespace) -> int:
     import torch
 
-    from m1env.errors import M1EnvError
-    from policy import PolicyError, load_pretrained
-    from trainer.config import EnvWeight, EvalConfig
-    from trainer.errors import TrainerError
-    from trainer.evaluate import evaluate, format_table
-    from trainer.rollout import Engine, LocalEngine, OpenAIEngine
-    from trainer.tasks import register_tasks
+    from m1env.errors import M1EnvError, TrainerError
+    from m1env.policy import PolicyError, load_pretrained
+    from m1env.trainer.config import EnvWeight, EvalConfig
+    from m1env.trainer.evaluate import evaluate, format_table
+    from m1env.trainer.rollout import Engine, LocalEngine, OpenAIEngine
+    from m1env.trainer.tasks import register_tasks
 
     torch.set_num_threads(args.threads)
     register_tasks()

@@ -1,6 +1,6 @@
 """``m1env grm``: the generative reward model's tools.
 
-``m1env grm simulate`` runs the length-hacking scenario of :mod:`grm.simulate` over
+``m1env grm simulate`` runs the length-hacking scenario of :mod:`m1env.grm.simulate` over
 real HTTP: a policy whose responses grow longer while quality stays flat, scored by
 a length-biased judge. It prints the window at which the monitor raised the alarm,
 the within-group reward-length correlation before and after recalibration, writes the
@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def simulate(args: argparse.Namespace) -> int:
-    from grm.simulate import SimulationConfig, Sinks, plot, simulate_over_http
+    from m1env.grm.simulate import SimulationConfig, Sinks, plot, simulate_over_http
     from m1env.grm_sinks import judge_call_sink, reading_sink, recalibration_sink
     from m1env.store import EpisodeStore
 

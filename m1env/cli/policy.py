@@ -1,7 +1,7 @@
 """``m1env policy serve CHECKPOINT``: serve a policy checkpoint over an OpenAI-compatible API.
 
-Loads a checkpoint written by :func:`policy.save_pretrained` and serves
-``/v1/chat/completions``, ``/v1/completions`` and ``/v1/models`` (see :mod:`policy.server`)
+Loads a checkpoint written by :func:`m1env.policy.save_pretrained` and serves
+``/v1/chat/completions``, ``/v1/completions`` and ``/v1/models`` (see :mod:`m1env.policy.server`)
 with uvicorn. Prints one JSON line when it is ready. Needs the ``train`` extra (torch,
 starlette, uvicorn); the import happens only when the command runs, so ``m1env --help``
 works without it.
@@ -56,9 +56,9 @@ def serve_command(args: argparse.Namespace) -> int:
     import torch
     import uvicorn
 
-    from policy.checkpoint import load_pretrained
-    from policy.errors import CheckpointError
-    from policy.server import create_app
+    from m1env.errors import PolicyCheckpointError
+    from m1env.policy.checkpoint import load_pretrained
+    from m1env.policy.server import create_app
 
     if args.threads is not None:
         if args.threads < 1:
@@ -74,7 +74,7 @@ def serve_command(args: argparse.Namespace) -> int:
         model, tokenizer = load_pretrained(
             args.checkpoint, device=device, dtype=getattr(torch, args.dtype)
         )
-    except CheckpointError as exc:
+    except PolicyCheckpointError as exc:
         print(json.dumps({"event": "error", "message": str(exc)}), file=sys.stderr)
         return 2
     name = args.model_name or Path(args.checkpoint).resolve().name

@@ -22,8 +22,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import sandbox
-from sandbox.registry import PREFERENCE
+from m1env import sandbox
+from m1env.sandbox.registry import PREFERENCE
 
 __all__ = ["cmd_info", "cmd_run", "main", "register"]
 
@@ -114,7 +114,7 @@ def _read_limits(raw: str | None) -> sandbox.Limits:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise sandbox.ConfigError(f"--limits is not valid JSON: {exc}") from None
+        raise sandbox.SandboxConfigError(f"--limits is not valid JSON: {exc}") from None
     return sandbox.Limits.from_dict(data)
 
 
@@ -122,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         language = args.language or EXTENSIONS.get(os.path.splitext(args.source)[1].lower())
         if language is None:
-            raise sandbox.ConfigError(
+            raise sandbox.SandboxConfigError(
                 f"cannot tell the language of {args.source!r}; pass --language "
                 f"({', '.join(sorted(sandbox.languages()))})"
             )
@@ -139,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             language=language, source=source, stdin=stdin, limits=_read_limits(args.limits)
         )
         result = sandbox.run(request, backend=args.backend)
-    except (sandbox.ConfigError, OSError) as exc:
+    except (sandbox.SandboxConfigError, OSError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except sandbox.BackendUnavailableError as exc:
         return _fail(str(exc), EXIT_SANDBOX)

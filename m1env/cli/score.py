@@ -86,7 +86,7 @@ def score_lines(
 
     At most ``4 * jobs`` lines are in flight, so memory stays flat on huge inputs.
     """
-    from verifiers import Score, get_verifier
+    from m1env.verifiers import Score, get_verifier
 
     verifier = get_verifier(verifier_name)
 
@@ -120,7 +120,7 @@ def _finish(item: tuple[dict[str, Any] | None, Any], details: bool) -> dict[str,
 
 def run(args: argparse.Namespace) -> int:
     from m1env.cli._io import Progress, open_input, open_output, write_jsonl
-    from verifiers import WorkerPool, get_verifier, set_default_pool
+    from m1env.verifiers import WorkerPool, get_verifier, set_default_pool
 
     if args.jobs < 1:
         raise SystemExit("m1env score: -j must be >= 1")

@@ -3,12 +3,12 @@
 ``validate`` grades, for every task of a SWE-bench-style JSON/JSONL file, the gold
 ``patch`` (must resolve: score 1) and the empty patch (must not: score 0) in the task's
 environment on ``--backend`` (building its venv or image first, see
-:mod:`verifiers.swe.runtime`). It prints a table, writes ``--report`` (JSON) if asked,
+:mod:`m1env.verifiers.swe.runtime`). It prints a table, writes ``--report`` (JSON) if asked,
 and exits 1 listing the tasks that fail either check (2 for a bad task file).
 
 ``evaluate`` grades a predictions file (SWE-bench's ``{instance_id,
 model_name_or_path, model_patch}`` records) against the tasks and prints SWE-bench's
-summary as JSON (:func:`verifiers.swe.evaluate`).
+summary as JSON (:func:`m1env.verifiers.swe.evaluate`).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def validate_tasks(
     instances: list[Any], backend: str | None, wall_s: float = 120.0
 ) -> list[dict[str, Any]]:
     """One row per instance: gold and empty-patch scores, and what is wrong, if anything."""
-    from verifiers.swe import GradeLimits, grade
-    from verifiers.swe.runtime import runtime_for
+    from m1env.verifiers.swe import GradeLimits, grade
+    from m1env.verifiers.swe.runtime import runtime_for
 
     limits = GradeLimits(wall_s=wall_s, cpu_s=wall_s)
     rows = []
@@ -90,7 +90,7 @@ def validate_tasks(
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from verifiers.swe import InstanceFormatError, load_instances
+    from m1env.verifiers.swe import InstanceFormatError, load_instances
 
     try:
         instances = load_instances(args.tasks)
@@ -122,7 +122,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def evaluate_command(args: argparse.Namespace) -> int:
     from m1env.cli._io import open_output
-    from verifiers.swe import InstanceFormatError, evaluate, load_instances, load_predictions
+    from m1env.verifiers.swe import InstanceFormatError, evaluate, load_instances, load_predictions
 
     try:
         instances = load_instances(args.tasks)

@@ -14,7 +14,7 @@ TensorBoard; needs the ``tensorboard`` extra).
 * ``m1env train rl --init CKPT --env ID ... --loss cispo|dapo|grpo|drgrpo|cispo-mask --out DIR``
   — RL only, from a checkpoint; resumes from ``DIR/checkpoints`` if present. Under
   ``torchrun --nproc_per_node N -m m1env train rl ...`` it runs data-parallel
-  (:mod:`trainer.distributed`); ``--prompts`` is the global number of prompts per step.
+  (:mod:`m1env.trainer.distributed`); ``--prompts`` is the global number of prompts per step.
 
 torch is imported only when a command runs, so ``m1env --help`` works without the ``train`` extra.
 """
@@ -126,7 +126,7 @@ def _scorer(args: argparse.Namespace, run_id: str) -> Any:
     """A QueueScorer for ``--scoring queue``; None: the config's default (local)."""
     if args.scoring != "queue":
         return None
-    from trainer.scoring import QueueScorer
+    from m1env.trainer.scoring import QueueScorer
 
     return QueueScorer(
         database_url=args.database_url,
@@ -151,11 +151,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _preset_command(args: argparse.Namespace) -> int:
-    from m1env.errors import M1EnvError
-    from policy import PolicyError
-    from trainer.errors import TrainerError
-    from trainer.pipeline import run_preset
-    from trainer.presets import get_preset
+    from m1env.errors import M1EnvError, TrainerError
+    from m1env.policy import PolicyError
+    from m1env.trainer.pipeline import run_preset
+    from m1env.trainer.presets import get_preset
 
     try:
         preset = get_preset(args.preset)
@@ -186,8 +185,8 @@ def _preset_command(args: argparse.Namespace) -> int:
 
 
 def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
-    from trainer.config import EnvWeight
-    from trainer.tasks import register_tasks
+    from m1env.trainer.config import EnvWeight
+    from m1env.trainer.tasks import register_tasks
 
     register_tasks()
     return tuple(EnvWeight(**e) for e in args.env)
@@ -196,8 +195,8 @@ def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
 def _sft_command(args: argparse.Namespace) -> int:
     import torch
 
-    from m1env.errors import M1EnvError
-    from policy import (
+    from m1env.errors import M1EnvError, TrainerError
+    from m1env.policy import (
         ByteTokenizer,
         HybridMoEForCausalLM,
         PolicyConfig,
@@ -205,10 +204,9 @@ def _sft_command(args: argparse.Namespace) -> int:
         load_pretrained,
         save_pretrained,
     )
-    from trainer.config import OptimConfig, SFTConfig
-    from trainer.errors import TrainerError
-    from trainer.presets import get_preset
-    from trainer.sft import train_sft
+    from m1env.trainer.config import OptimConfig, SFTConfig
+    from m1env.trainer.presets import get_preset
+    from m1env.trainer.sft import train_sft
 
     torch.set_num_threads(args.threads)
     try:
@@ -241,14 +239,13 @@ def _sft_command(args: argparse.Namespace) -> int:
 def _rl_command(args: argparse.Namespace) -> int:
     import torch
 
-    from m1env.errors import M1EnvError
-    from policy import PolicyError, load_pretrained
-    from trainer.config import OptimConfig, RLConfig
-    from trainer.distributed import init_from_env, rank_world
-    from trainer.errors import TrainerError
-    from trainer.metrics import MetricsWriter, TensorBoardWriter
-    from trainer.rl import train_rl
-    from trainer.rollout import OpenAIEngine
+    from m1env.errors import M1EnvError, TrainerError
+    from m1env.policy import PolicyError, load_pretrained
+    from m1env.trainer.config import OptimConfig, RLConfig
+    from m1env.trainer.distributed import init_from_env, rank_world
+    from m1env.trainer.metrics import MetricsWriter, TensorBoardWriter
+    from m1env.trainer.rl import train_rl
+    from m1env.trainer.rollout import OpenAIEngine
 
     torch.set_num_threads(args.threads)
     try:

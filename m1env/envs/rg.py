@@ -55,8 +55,8 @@ from typing import Any
 from m1env.env import SingleTurnEnv
 from m1env.registry import EnvSpec, env_ids, register
 from m1env.sources import Problem, TaskSource, check_difficulty
-from verifiers import Score, Verifier
-from verifiers.extract import last_tag
+from m1env.verifiers import Score, Verifier
+from m1env.verifiers.extract import last_tag
 
 __all__ = [
     "BLOCK",
@@ -276,7 +276,7 @@ def spec_for(dataset: str) -> EnvSpec:
 
 def register_all() -> list[str]:
     """Register every catalogue id from code (those no entry point provides yet)."""
-    from verifiers import register_verifier, verifier_names
+    from m1env.verifiers import register_verifier, verifier_names
 
     if "rg" not in verifier_names():
         register_verifier("rg", ReasoningGymVerifier)

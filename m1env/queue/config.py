@@ -6,8 +6,9 @@ Environment fallbacks (:meth:`QueueConfig.from_env`): ``M1ENV_BROKER_URL``,
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from m1env import settings
 
 __all__ = ["QueueConfig"]
 
@@ -59,11 +60,11 @@ class QueueConfig:
     @classmethod
     def from_env(cls, **overrides: object) -> QueueConfig:
         values: dict[str, object] = {}
-        if os.environ.get("M1ENV_BROKER_URL"):
-            values["broker_url"] = os.environ["M1ENV_BROKER_URL"]
-        if os.environ.get("M1ENV_DATABASE_URL"):
-            values["database_url"] = os.environ["M1ENV_DATABASE_URL"]
-        if os.environ.get("M1ENV_MAX_ATTEMPTS"):
-            values["max_attempts"] = int(os.environ["M1ENV_MAX_ATTEMPTS"])
+        if url := settings.BROKER_URL.get():
+            values["broker_url"] = url
+        if url := settings.DATABASE_URL.get():
+            values["database_url"] = url
+        if (attempts := settings.MAX_ATTEMPTS.get_int(minimum=1)) is not None:
+            values["max_attempts"] = attempts
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

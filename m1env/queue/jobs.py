@@ -44,7 +44,7 @@ from m1env.store.jobs import job_record
 from m1env.store.models import ScoreRow, ScoringJobRow
 from m1env.store.sanitize import Report, clean_json
 from m1env.store.types import utcnow
-from verifiers import Score, UnknownVerifierError, get_verifier
+from m1env.verifiers import Score, UnknownVerifierError, get_verifier
 
 __all__ = [
     "Started",

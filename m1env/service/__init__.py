@@ -8,9 +8,9 @@ lists the routes, :mod:`m1env.service.guard` what is refused before routing
 needs the ``service`` extra and never imports torch.
 """
 
+from m1env.errors import BadRequest, QueueUnavailable, ScoreTimeout, ServiceError
 from m1env.service.app import create_app
 from m1env.service.config import MODES, ServiceConfig
-from m1env.service.errors import BadRequest, QueueUnavailable, ScoreTimeout, ServiceError
 
 __all__ = [
     "MODES",

@@ -34,10 +34,9 @@ from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from m1env.errors import StoreError
+from m1env.errors import BadRequest, ScoreTimeout, StoreError
 from m1env.grm_sinks import grm_gauges
 from m1env.service.config import ServiceConfig
-from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.service.guard import Guard
 from m1env.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from m1env.service.schemas import (
@@ -53,7 +52,7 @@ from m1env.service.schemas import (
 )
 from m1env.service.scoring import Item, Scorer, make_scorer, prepare
 from m1env.store import JobRecord
-from verifiers import Score, get_verifier, verifier_names
+from m1env.verifiers import Score, get_verifier, verifier_names
 
 __all__ = ["Service", "create_app"]
 

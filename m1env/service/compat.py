@@ -3,7 +3,7 @@
 ``POST /run_code`` -- SandboxFusion's single-file execution API, so verl's
 ``sandbox_fusion_url`` (and anything else written against SandboxFusion) can point
 at m1env. Request: ``code``, ``language`` (SandboxFusion names: ``python``,
-``cpp``, ``bash``...; anything :func:`sandbox.get_language` knows), ``stdin``,
+``cpp``, ``bash``...; anything :func:`m1env.sandbox.get_language` knows), ``stdin``,
 ``run_timeout``, ``compile_timeout``, ``memory_limit_MB`` (-1: default), ``files``
 (name -> base64) and ``fetch_files``. Response: ``status`` (``Success`` when it
 compiled and exited 0, ``Failed`` otherwise, ``SandboxError`` when the sandbox
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from m1env.service.errors import BadRequest, ScoreTimeout
+from m1env.errors import BadRequest, ScoreTimeout
 from m1env.service.schemas import ERRORS
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _command_result(result: Any) -> CommandRunResult:
 
 def run_code(req: RunCodeRequest) -> RunCodeResponse:
     """Execute one SandboxFusion request in :mod:`sandbox` (blocking)."""
-    import sandbox
+    from m1env import sandbox
 
     try:
         language = sandbox.get_language(req.language)
@@ -142,7 +142,7 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
             compile_limits=compile_limits,
             collect=tuple(req.fetch_files),
         )
-    except sandbox.ConfigError as exc:
+    except sandbox.SandboxConfigError as exc:
         raise BadRequest(f"invalid request: {exc}", 422) from None
     try:
         result = sandbox.run(request)
@@ -178,7 +178,7 @@ def _run_code_on_queue(service: Service, req: RunCodeRequest) -> RunCodeResponse
     """Send the request to a ``sandbox`` queue worker and wait for its reply."""
     from celery.exceptions import TimeoutError as CeleryTimeout
 
-    import sandbox
+    from m1env import sandbox
     from m1env.queue.app import RUN_CODE_TASK
 
     try:

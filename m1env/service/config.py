@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Literal
 
+from m1env import settings
+
 __all__ = ["MODES", "Mode", "ServiceConfig"]
 
 Mode = Literal["embedded", "queue"]
@@ -71,12 +73,11 @@ class ServiceConfig:
     def from_env(cls, **overrides: object) -> ServiceConfig:
         """A config from the environment variables above, then ``overrides``."""
         values: dict[str, object] = {}
-        keys = os.environ.get("M1ENV_API_KEYS", "")
-        if keys.strip():
-            values["api_keys"] = frozenset(k.strip() for k in keys.split(",") if k.strip())
-        if os.environ.get("M1ENV_DATABASE_URL"):
-            values["database_url"] = os.environ["M1ENV_DATABASE_URL"]
-        if os.environ.get("M1ENV_BROKER_URL"):
-            values["broker_url"] = os.environ["M1ENV_BROKER_URL"]
+        if keys := settings.API_KEYS.get_list():
+            values["api_keys"] = frozenset(keys)
+        if url := settings.DATABASE_URL.get():
+            values["database_url"] = url
+        if url := settings.BROKER_URL.get():
+            values["broker_url"] = url
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

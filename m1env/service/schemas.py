@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
-from verifiers.score import Score
+from m1env.verifiers.score import Score
 
 __all__ = [
     "ERRORS",

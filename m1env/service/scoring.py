@@ -4,7 +4,7 @@ Both take the same prepared items and give back Scores in order, and both keep
 asynchronous jobs in the episode store's ``scoring_jobs`` table:
 
 * :class:`EmbeddedScorer` verifies in this process's killable
-  :class:`~verifiers.WorkerPool`; jobs are scored by background tasks, and jobs left
+  :class:`~m1env.verifiers.WorkerPool`; jobs are scored by background tasks, and jobs left
   unfinished by a previous run are picked up again at start (so an embedded service
   should not share its database with queue workers).
 * :class:`QueueScorer` claims each item -- of ``/v1/score`` and batches too -- as a
@@ -30,13 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from m1env.errors import StoreError
+from m1env.errors import BadRequest, ScoreTimeout, StoreError
 from m1env.service.config import ServiceConfig
-from m1env.service.errors import BadRequest, ScoreTimeout
 from m1env.store import EpisodeStore, JobRecord
 from m1env.store.base import ident
 from m1env.store.sanitize import Report, clean_json
-from verifiers import Score, UnknownVerifierError, Verifier, WorkerPool, get_verifier
+from m1env.verifiers import Score, UnknownVerifierError, Verifier, WorkerPool, get_verifier
 
 __all__ = ["EmbeddedScorer", "Item", "QueueScorer", "Scorer", "make_scorer", "prepare"]
 
@@ -156,7 +155,7 @@ class _Base:
 
 
 class EmbeddedScorer(_Base):
-    """Scores in a local :class:`~verifiers.WorkerPool` of ``config.workers`` processes."""
+    """Scores in a local :class:`~m1env.verifiers.WorkerPool` of ``config.workers`` processes."""
 
     mode = "embedded"
 

@@ -38,22 +38,23 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from m1env import settings
 from m1env.errors import StoreError
 
 __all__ = ["ENV_VAR", "default_url", "make_engine", "redact", "resolve_url", "writer"]
 
-ENV_VAR = "M1ENV_DATABASE_URL"
+ENV_VAR = settings.DATABASE_URL.name
 BUSY_TIMEOUT_MS = 30_000
 
 
 def default_url() -> str:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    base = settings.XDG_DATA_HOME.get() or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(base) / 'm1env' / 'm1env.db'}"
 
 
 def resolve_url(url: str | None = None) -> str:
     """The database URL the store uses for ``url`` (see the module docstring)."""
-    return url or os.environ.get(ENV_VAR) or default_url()
+    return url or settings.DATABASE_URL.get() or default_url()
 
 
 def redact(url: str) -> str:

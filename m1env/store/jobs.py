@@ -44,7 +44,7 @@ from m1env.store.models import ScoreRow, ScoringJobRow
 from m1env.store.records import JobOutcome, JobRecord
 from m1env.store.sanitize import Report
 from m1env.store.types import utcnow
-from verifiers.score import Score
+from m1env.verifiers.score import Score
 
 __all__ = ["JobsAPI", "job_record", "score_of"]
 

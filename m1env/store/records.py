@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from verifiers.score import Score
+from m1env.verifiers.score import Score
 
 __all__ = [
     "Accuracy",

@@ -24,7 +24,7 @@ from m1env.store.sanitize import Report
 from m1env.store.telemetry import TelemetryAPI
 from m1env.store.types import utcnow
 from m1env.task import Task
-from verifiers.score import Score
+from m1env.verifiers.score import Score
 
 __all__ = ["GROUP_BY", "EpisodeStore"]
 

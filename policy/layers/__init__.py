@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from policy.layers.attention import SoftmaxAttention, attention_mask
-from policy.layers.block import DecoderLayer
-from policy.layers.lightning import LightningAttention
-from policy.layers.moe import MoEFeedForward, Routing, load_balancing_loss, route
-from policy.layers.norm import RMSNorm
-from policy.layers.rotary import RotaryEmbedding, apply_rotary
+from m1env.policy.layers.attention import SoftmaxAttention, attention_mask
+from m1env.policy.layers.block import DecoderLayer
+from m1env.policy.layers.lightning import LightningAttention
+from m1env.policy.layers.moe import MoEFeedForward, Routing, load_balancing_loss, route
+from m1env.policy.layers.norm import RMSNorm
+from m1env.policy.layers.rotary import RotaryEmbedding, apply_rotary
 
 __all__ = [
     "DecoderLayer",

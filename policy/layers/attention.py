@@ -3,7 +3,7 @@
 ``q = W_q x`` (``H`` heads), ``k, v = W_k x, W_v x`` (``H_kv`` heads shared by ``H/H_kv`` query
 heads each), rotary on the first ``rotary_dim`` channels of q and k, causal scaled dot-product
 attention (``1/√head_dim``) through ``torch.nn.functional.scaled_dot_product_attention``,
-then ``W_o``. With a :class:`~policy.cache.KVCache` the new keys and values are appended and
+then ``W_o``. With a :class:`~m1env.policy.cache.KVCache` the new keys and values are appended and
 queries attend to everything cached, subject to the padding mask.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from m1env.policy.cache import KVCache
+from m1env.policy.config import PolicyConfig
+from m1env.policy.layers.rotary import apply_rotary
 from torch import nn
-
-from policy.cache import KVCache
-from policy.config import PolicyConfig
-from policy.layers.rotary import apply_rotary
 
 __all__ = ["SoftmaxAttention", "attention_mask"]
 

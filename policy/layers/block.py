@@ -13,15 +13,14 @@ keeps the identity path dominant in deep stacks. The model's final norm closes t
 from __future__ import annotations
 
 import torch
+from m1env.policy.cache import KVCache
+from m1env.policy.config import LINEAR_ATTENTION, PolicyConfig
+from m1env.policy.layers.attention import SoftmaxAttention
+from m1env.policy.layers.lightning import LightningAttention
+from m1env.policy.layers.moe import MoEFeedForward
+from m1env.policy.layers.norm import RMSNorm
+from m1env.policy.ops.lightning import Backend
 from torch import nn
-
-from policy.cache import KVCache
-from policy.config import LINEAR_ATTENTION, PolicyConfig
-from policy.layers.attention import SoftmaxAttention
-from policy.layers.lightning import LightningAttention
-from policy.layers.moe import MoEFeedForward
-from policy.layers.norm import RMSNorm
-from policy.ops.lightning import Backend
 
 __all__ = ["DecoderLayer"]
 

@@ -2,7 +2,7 @@
 
 ``q, k, v = SiLU(W_qkv x)`` (one fused projection; per head the three ``head_dim`` slices lie
 side by side, as in MiniMax's checkpoints), no positional encoding, lightning attention with
-this layer's decay rates (:func:`policy.ops.minimax_decay_rates`), then
+this layer's decay rates (:func:`m1env.policy.ops.minimax_decay_rates`), then
 ``W_o(σ(W_g x) ⊙ RMSNorm(o))`` where the RMSNorm spans all heads together (``H·head_dim``).
 
 Prefill runs the block-wise form (or fla's kernel on CUDA); a single new token with a state in
@@ -16,16 +16,15 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
-from policy.config import PolicyConfig
-from policy.layers.norm import RMSNorm
-from policy.ops.lightning import (
+from m1env.policy.config import PolicyConfig
+from m1env.policy.layers.norm import RMSNorm
+from m1env.policy.ops.lightning import (
     Backend,
     lightning_attention,
     lightning_attention_step,
     minimax_decay_rates,
 )
+from torch import nn
 
 __all__ = ["LightningAttention"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy.ops.lightning import (
+from m1env.policy.ops.lightning import (
     Backend,
     lightning_attention,
     lightning_attention_blockwise,

@@ -3,7 +3,7 @@
 Lightning attention is simple GLA with a data-independent per-head log decay: fla's
 ``chunk_simple_gla(q, k, v, g_gamma=-s, scale=1.0)`` computes exactly
 ``o_t = Σ_{j≤t} e^{-s(t-j)} (q_t·k_j) v_j`` in the same ``[B, T, H, d]`` layout as
-:mod:`policy.ops.lightning`, with an initial state and the final state, and has its own
+:mod:`m1env.policy.ops.lightning`, with an initial state and the final state, and has its own
 backward. ``flash-linear-attention`` (package ``fla-core``) is optional: :func:`available`
 says whether it imports; nothing here is imported on CPU-only installs.
 """
@@ -14,7 +14,7 @@ import functools
 
 import torch
 
-from policy.errors import ConfigError
+from m1env.errors import PolicyConfigError
 
 __all__ = ["available", "lightning_attention_fla"]
 
@@ -38,14 +38,14 @@ def lightning_attention_fla(
     slopes: torch.Tensor,
     initial_state: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Same contract as :func:`policy.ops.lightning.lightning_attention_blockwise`.
+    """Same contract as :func:`m1env.policy.ops.lightning.lightning_attention_blockwise`.
 
     The final state comes back in float32 (fla keeps states in float32 for half inputs).
     """
     try:
         from fla.ops.simple_gla import chunk_simple_gla
     except ImportError as exc:
-        raise ConfigError(
+        raise PolicyConfigError(
             "the 'fla' backend needs flash-linear-attention (pip install fla-core)"
         ) from exc
     g_gamma = -slopes.to(device=q.device, dtype=torch.float32)

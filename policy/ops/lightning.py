@@ -24,7 +24,7 @@ state. Tensors follow fla's layout: ``q, k: [B, T, H, d_k]``, ``v: [B, T, H, d_v
 the output is cast back; the returned state is float32 then.
 
 :func:`lightning_attention` dispatches: on CUDA with ``flash-linear-attention`` installed it runs
-fla's chunked simple-GLA kernel (see :mod:`policy.ops.fla_backend`), else the block-wise form.
+fla's chunked simple-GLA kernel (see :mod:`m1env.policy.ops.fla_backend`), else the block-wise form.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Literal
 
 import torch
 
-from policy.errors import ConfigError, ShapeError
+from m1env.errors import PolicyConfigError, ShapeError
 
 __all__ = [
     "Backend",
@@ -57,9 +57,11 @@ def minimax_decay_rates(num_heads: int, layer_idx: int = 0, num_layers: int = 1)
     Computed in float32 exactly as transformers does, so converted models match bit for bit.
     """
     if num_heads < 1:
-        raise ConfigError(f"num_heads must be >= 1, got {num_heads}")
+        raise PolicyConfigError(f"num_heads must be >= 1, got {num_heads}")
     if num_layers < 1 or not 0 <= layer_idx < num_layers:
-        raise ConfigError(f"need 0 <= layer_idx < num_layers, got {layer_idx} and {num_layers}")
+        raise PolicyConfigError(
+            f"need 0 <= layer_idx < num_layers, got {layer_idx} and {num_layers}"
+        )
     base = 1 / (2 ** (8 / num_heads))
     exponent = torch.arange(num_heads) + 1
     factor = 1 - layer_idx / (num_layers - 1 + 1e-5) + 1e-5
@@ -136,7 +138,7 @@ def lightning_attention_blockwise(
     """
     _check(q, k, v, slopes, initial_state)
     if block_size < 1:
-        raise ConfigError(f"block_size must be >= 1, got {block_size}")
+        raise PolicyConfigError(f"block_size must be >= 1, got {block_size}")
     batch, seq, heads, dk = q.shape
     dv = v.shape[-1]
     dtype = _compute_dtype(q)
@@ -235,12 +237,12 @@ def lightning_attention(
     block-wise form otherwise (the CPU default); ``"torch"`` and ``"fla"`` force one.
     """
     if backend not in ("auto", "torch", "fla"):
-        raise ConfigError(f"backend must be 'auto', 'torch' or 'fla', got {backend!r}")
+        raise PolicyConfigError(f"backend must be 'auto', 'torch' or 'fla', got {backend!r}")
     if backend != "torch" and q.is_cuda:
-        from policy.ops import fla_backend
+        from m1env.policy.ops import fla_backend
 
         if backend == "fla" or fla_backend.available():
             return fla_backend.lightning_attention_fla(q, k, v, slopes, initial_state)
     elif backend == "fla":
-        raise ConfigError("backend 'fla' needs CUDA tensors")
+        raise PolicyConfigError("backend 'fla' needs CUDA tensors")
     return lightning_attention_blockwise(q, k, v, slopes, initial_state, block_size)

@@ -8,9 +8,9 @@ the dynamic-loader config and ``/etc/alternatives``; a fresh ``/proc`` and minim
 ``/dev``; a private size-capped ``/tmp``; and the job's own work dir at ``/work`` (a
 fresh host dir on ``/dev/shm``, whose pages are charged to the job's memory cgroup,
 deleted after the job).  When the worker is root, bwrap itself runs as ``nobody``
-(see ``sandbox._local``).
+(see ``m1env.sandbox._local``).
 
-How a job starts (see ``sandbox._slots`` and ``sandbox._spawner``): each concurrency
+How a job starts (see ``m1env.sandbox._slots`` and ``m1env.sandbox._spawner``): each concurrency
 slot keeps one cgroup with a small spawner process inside; the spawner forks a
 standby child ahead of time, which receives the job, applies its rlimits, session
 and uid, and execs bwrap -- born in the cgroup, with no fork of the worker and no
@@ -31,11 +31,11 @@ Protects against:
     * writing outside ``/work`` and ``/tmp`` (everything else is read-only or absent);
       state for the next job (work dir, ``/tmp`` and ``/dev/shm`` die with the job);
     * fork bombs and memory bombs: the slot's cgroup, re-limited for each job, with
-      ``pids.max`` and a memory limit (v1 or v2, see ``sandbox.cgroups``), checked to
+      ``pids.max`` and a memory limit (v1 or v2, see ``m1env.sandbox.cgroups``), checked to
       hold nothing but the spawner (and the waiting sandbox) before each job; without writable cgroups the backend
       falls back to ``RLIMIT_NPROC`` and ``RLIMIT_AS`` and says so in ``info()``;
     * CPU/wall time, output floods, huge files, fd exhaustion (rlimits + the shared
-      engine in ``sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
+      engine in ``m1env.sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
       which takes the pid namespace with it, then a sweep of the cgroup);
     * TIOCSTI terminal injection (new session, stdin/stdout are pipes, no tty);
     * mount, ptrace of anything outside, setuid: the job has no capabilities at all
@@ -47,7 +47,7 @@ Protects against:
       reaped when the next backend starts;
     * zombies: the spawner is a child subreaper (outside the job's uid, in the slot
       cgroup but never killed by the job sweep) and reaps the namespace init that
-      bwrap leaves behind (``sandbox._local.fork_reaper`` does this on the fallback
+      bwrap leaves behind (``m1env.sandbox._local.fork_reaper`` does this on the fallback
       path).
 
 Does NOT protect against:
@@ -59,7 +59,7 @@ Does NOT protect against:
       installed) -- use the ``docker`` backend with its seccomp profile, or a VM,
       when that matters;
     * side channels and CPU contention with other jobs (no CPU quota, only the job
-      cap of ``sandbox.limiter``);
+      cap of ``m1env.sandbox.limiter``);
     * reading world-readable files under ``/usr`` (they are the toolchain);
     * the CPU limit is whole seconds (``RLIMIT_CPU``) and is judged again from the
       cgroup's CPU time afterwards; without cgroups, ``RLIMIT_NPROC`` counts every
@@ -75,6 +75,8 @@ import subprocess
 import time
 from typing import Any, ClassVar
 
+from m1env.errors import SandboxInternalError
+
 from .._local import (
     LocalWorkdirs,
     drop_ids,
@@ -88,7 +90,6 @@ from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager
 from ..contract import ExecResult
-from ..errors import SandboxInternalError
 from ..languages import languages
 from ..limiter import JobLimiter
 

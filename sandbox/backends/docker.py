@@ -66,10 +66,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from m1env import settings
+from m1env.errors import SandboxInternalError
+
 from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
 from ..contract import ExecResult, Limits, Mount
-from ..errors import SandboxInternalError
 from ..limiter import JobLimiter
 
 __all__ = ["DEFAULT_IMAGE", "DockerBackend"]
@@ -91,7 +93,7 @@ _GRACE_S = 10.0
 
 
 def _image() -> str:
-    return os.environ.get("M1ENV_SANDBOX_IMAGE", DEFAULT_IMAGE)
+    return settings.SANDBOX_IMAGE.get() or DEFAULT_IMAGE
 
 
 def _client(timeout: int = 30) -> Any:
@@ -185,7 +187,7 @@ class DockerBackend(Backend):
         self.api = self.client.api
         self.cpus = cpus
         if pool_size is None:
-            raw = os.environ.get("M1ENV_SANDBOX_DOCKER_POOL", "")
+            raw = settings.SANDBOX_DOCKER_POOL.get() or ""
             pool_size = int(raw) if raw.isdigit() else self.limiter.max_jobs
         self.pool_size = pool_size
         # host:pid:instance -- the pid lets a later worker reap what a dead one left.

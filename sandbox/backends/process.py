@@ -31,11 +31,12 @@ import os
 import warnings
 from typing import Any, ClassVar
 
+from m1env.errors import SandboxConfigError
+
 from .._local import LocalWorkdirs, drop_ids, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
 from ..backend import Backend, Step, decide_verdict
 from ..contract import ExecResult
-from ..errors import ConfigError
 from ..limiter import JobLimiter
 
 __all__ = ["ProcessBackend"]
@@ -78,7 +79,9 @@ class ProcessBackend(Backend):
 
     def execute(self, step: Step) -> ExecResult:
         if step.mounts:
-            raise ConfigError("the process backend cannot mount directories; use bwrap or docker")
+            raise SandboxConfigError(
+                "the process backend cannot mount directories; use bwrap or docker"
+            )
         limits = step.limits
         ids = self.workdirs.ids
         # Counts every process of the job user on the host (all concurrent jobs).

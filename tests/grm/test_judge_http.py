@@ -6,9 +6,8 @@ import asyncio
 import time
 
 import pytest
-
-from grm import Judge, JudgeConfig, JudgeTimeout, OpenAIChat
-from grm.testing import FakeChatServer, Reply
+from m1env.grm import Judge, JudgeConfig, JudgeTimeout, OpenAIChat
+from m1env.grm.testing import FakeChatServer, Reply
 
 
 def _judge(server: FakeChatServer, **overrides) -> tuple[Judge, list]:

@@ -4,8 +4,7 @@ import math
 import random
 
 import pytest
-
-from grm import (
+from m1env.grm import (
     CalibrationPair,
     LengthDebias,
     Monitor,
@@ -16,7 +15,7 @@ from grm import (
     within_group_corr,
     within_group_slope,
 )
-from grm.recalibrate import log_length
+from m1env.grm.recalibrate import log_length
 
 
 def test_within_group_corr_hand_computed():

@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
-from grm.testing import FakeChatServer
-from verifiers import get_verifier
+from m1env.grm.testing import FakeChatServer
+from m1env.verifiers import get_verifier
 
 
 def test_judge_verifier_through_the_registry(monkeypatch):

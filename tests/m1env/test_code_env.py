@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from m1env.verifiers.code import CodeVerifier, parse_reference
 
 import m1env
 from m1env import TaskError
@@ -18,7 +19,6 @@ from m1env.checker import check_env
 from m1env.envs.code import CodeEnv, CodeProblem, load_problems
 from m1env.envs.code.env import fenced
 from m1env.sources import DatasetSource
-from verifiers.code import CodeVerifier, parse_reference
 
 PROBLEMS = load_problems()
 BY_ID = {p.id: p for p in PROBLEMS}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from m1env.policy import HybridMoEForCausalLM
+from m1env.policy.generation import GenerationConfig, Prompt, completion_logprobs, generate
+from m1env.policy.tokenizer import ByteTokenizer
 
-from policy import HybridMoEForCausalLM
-from policy.errors import ConfigError, GenerationError
-from policy.generation import GenerationConfig, Prompt, completion_logprobs, generate
-from policy.tokenizer import ByteTokenizer
+from m1env.errors import GenerationError, PolicyConfigError
 from tests.policy.tiny import TINY
 
 CFG = TINY
@@ -198,9 +198,9 @@ def test_bad_requests_raise(model) -> None:
         generate(model, TOK, [[999]])
     with pytest.raises(GenerationError):
         generate(model, TOK, [[1.5]])  # type: ignore[list-item]
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         GenerationConfig(top_p=0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         GenerationConfig(stop="x")  # type: ignore[arg-type]
     with pytest.raises(GenerationError):
         completion_logprobs(model, [[1]], [])

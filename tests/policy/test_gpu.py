@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from policy.ops import lightning_attention, lightning_attention_blockwise, minimax_decay_rates
+from m1env.policy.ops import lightning_attention, lightning_attention_blockwise, minimax_decay_rates
 
 pytestmark = pytest.mark.gpu
 
@@ -20,7 +19,7 @@ def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 @pytest.mark.parametrize(("seq", "heads", "dim"), [(64, 4, 64), (1000, 8, 128), (4097, 16, 128)])
 def test_fla_matches_torch_forward_and_grads(seq, heads, dim, dtype) -> None:
-    from policy.ops import fla_backend
+    from m1env.policy.ops import fla_backend
 
     assert fla_backend.available(), "fla must import on the GPU machine"
     gen = torch.Generator(device="cuda").manual_seed(seq)
@@ -55,7 +54,7 @@ def test_fla_matches_torch_forward_and_grads(seq, heads, dim, dtype) -> None:
 
 @needs_cuda
 def test_model_on_cuda_matches_torch_backend() -> None:
-    from policy import HybridMoEForCausalLM, PolicyConfig
+    from m1env.policy import HybridMoEForCausalLM, PolicyConfig
 
     cfg = PolicyConfig(num_layers=8, hidden_size=256, num_heads=4, head_dim=64, block_size=64)
     torch.manual_seed(0)
@@ -70,7 +69,7 @@ def test_model_on_cuda_matches_torch_backend() -> None:
 @needs_cuda
 def test_generation_on_cuda_agrees_with_completion_logprobs() -> None:
     """The whole GPU path: fla prefill, recurrent decode steps, KV cache, sampling on device."""
-    from policy import (
+    from m1env.policy import (
         ByteTokenizer,
         GenerationConfig,
         HybridMoEForCausalLM,

@@ -7,8 +7,9 @@ import torch
 
 transformers = pytest.importorskip("transformers")
 
-from policy.convert import from_hf_minimax  # noqa: E402
-from policy.errors import ConversionError  # noqa: E402
+from m1env.policy.convert import from_hf_minimax  # noqa: E402
+
+from m1env.errors import ConversionError  # noqa: E402
 
 TYPES = [
     "linear_attention",

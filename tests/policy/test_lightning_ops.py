@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from policy.errors import ConfigError, ShapeError
-from policy.ops import (
+from m1env.policy.ops import (
     lightning_attention,
     lightning_attention_blockwise,
     lightning_attention_naive,
     lightning_attention_step,
     minimax_decay_rates,
 )
+
+from m1env.errors import PolicyConfigError, ShapeError
 
 
 def _inputs(batch: int, seq: int, heads: int, dk: int, dv: int, seed: int, layer: int = 0):
@@ -44,7 +44,7 @@ def test_decay_rates_match_minimax_formula() -> None:
     assert rates.dtype == torch.float32
     # the last layer keeps a tiny positive decay instead of none
     assert (minimax_decay_rates(4, 3, 4) > 0).all()
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         minimax_decay_rates(4, 4, 4)
 
 
@@ -138,9 +138,9 @@ def test_bad_shapes_and_arguments_raise() -> None:
         lightning_attention_blockwise(q, k, v, slopes[:1])
     with pytest.raises(ShapeError):
         lightning_attention_blockwise(q, k, v, slopes, state[:, :1])
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         lightning_attention_blockwise(q, k, v, slopes, block_size=0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         lightning_attention(q, k, v, slopes, backend="fla")  # CPU tensors
     with pytest.raises(ShapeError):
         lightning_attention_step(q[:, 0], k[:, 0], v[:, 0], slopes, state[..., :2])

@@ -6,10 +6,16 @@ import json
 
 import pytest
 import torch
+from m1env.policy import (
+    HybridMoEForCausalLM,
+    PolicyCheckpointError,
+    PolicyConfig,
+    PolicyConfigError,
+    ShapeError,
+)
+from m1env.policy.checkpoint import load_pretrained, save_pretrained
+from m1env.policy.tokenizer import ByteTokenizer
 
-from policy import CheckpointError, ConfigError, HybridMoEForCausalLM, PolicyConfig, ShapeError
-from policy.checkpoint import load_pretrained, save_pretrained
-from policy.tokenizer import ByteTokenizer
 from tests.policy.tiny import TINY
 
 
@@ -34,9 +40,9 @@ def test_config_defaults_and_validation() -> None:
         dict(layer_types=("mamba",) * 8),
         dict(rms_norm_eps=0.0),
     ):
-        with pytest.raises(ConfigError):
+        with pytest.raises(PolicyConfigError):
             PolicyConfig(**bad)
-    with pytest.raises(ConfigError):
+    with pytest.raises(PolicyConfigError):
         PolicyConfig.from_dict({"hidden_sise": 3})
     assert PolicyConfig.from_dict(json.loads(cfg.to_json())) == cfg
 
@@ -142,15 +148,15 @@ def test_safetensors_round_trip(tmp_path, tied) -> None:
 
 
 def test_broken_checkpoints_raise(tmp_path) -> None:
-    with pytest.raises(CheckpointError):
+    with pytest.raises(PolicyCheckpointError):
         load_pretrained(tmp_path)
     model = _model()
     save_pretrained(model, tmp_path / "a")
     cfg = json.loads((tmp_path / "a" / "config.json").read_text())
     cfg["hidden_size"] = 64
     (tmp_path / "a" / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(CheckpointError):
+    with pytest.raises(PolicyCheckpointError):
         load_pretrained(tmp_path / "a")
     (tmp_path / "a" / "config.json").write_text("{not json")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(PolicyCheckpointError):
         load_pretrained(tmp_path / "a")

@@ -7,9 +7,8 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-
-from policy.config import PolicyConfig
-from policy.layers.moe import MoEFeedForward, load_balancing_loss, route
+from m1env.policy.config import PolicyConfig
+from m1env.policy.layers.moe import MoEFeedForward, load_balancing_loss, route
 
 
 def _moe() -> MoEFeedForward:

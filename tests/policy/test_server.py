@@ -16,14 +16,14 @@ import httpx
 import pytest
 import torch
 import uvicorn
-
-from policy import (
+from m1env.policy import (
     ByteTokenizer,
     HybridMoEForCausalLM,
     completion_logprobs,
     save_pretrained,
 )
-from policy.server import create_app
+from m1env.policy.server import create_app
+
 from tests.policy.tiny import TINY
 
 CFG = TINY

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy.config import PolicyConfig
+from m1env.policy.config import PolicyConfig
 
 TINY = PolicyConfig(
     hidden_size=32,

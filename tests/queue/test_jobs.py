@@ -5,12 +5,12 @@ from __future__ import annotations
 from contextlib import closing
 
 import redis
+from m1env.verifiers import Score
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.queue import QueueConfig, get_app, run_job, sweep_once
 from m1env.queue.jobs import scores_for, stale_jobs
 from m1env.store import EpisodeStore
-from verifiers import Score
 
 PAYLOAD = {"response": "<answer>1</answer>", "reference": "1", "options": {}}
 

@@ -18,9 +18,8 @@ import textwrap
 import time
 
 import pytest
-
-from sandbox import ExecRequest, Limits, UnsafePathError
-from sandbox.backend import Backend
+from m1env.sandbox import ExecRequest, Limits, UnsafePathError
+from m1env.sandbox.backend import Backend
 
 from .conftest import Host
 
@@ -367,7 +366,8 @@ def _remove(paths: list[str]) -> None:
 
 
 WORKER = """
-import sys, sandbox
+import sys
+from m1env import sandbox
 backend = sandbox.get_backend(sys.argv[1])
 src = "import subprocess, time; subprocess.Popen(['/bin/sleep', '120']); time.sleep(120)"
 backend.run(sandbox.ExecRequest(language="python3", source=src,
@@ -443,7 +443,7 @@ def _workdir_bases(backend: Backend) -> list[str]:
 def test_compile_step_planting_a_symlink_as_its_artifact(any_backend: Backend, host: Host) -> None:
     # A toolchain (or code run at compile time) that leaves a link to a host secret
     # where the binary should be: the host must neither read it nor run anything.
-    import sandbox
+    from m1env import sandbox
 
     evil = sandbox.Language(
         name="test-evil-build",

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from m1env.sandbox import ExecRequest, Limits
+from m1env.sandbox.backends.bwrap import BwrapBackend
 
-import sandbox
-from sandbox import ExecRequest, Limits
-from sandbox.backends.bwrap import BwrapBackend
+from m1env import sandbox
 
 from .conftest import make_backend
 
@@ -78,7 +78,7 @@ def test_bwrap_memory_peak_and_pid_refusals_are_reported() -> None:
 def test_process_backend_warns_loudly() -> None:
     code = (
         "import warnings, sandbox; warnings.simplefilter('always');\n"
-        "from sandbox.backends.process import ProcessBackend; ProcessBackend()"
+        "from m1env.sandbox.backends.process import ProcessBackend; ProcessBackend()"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "NOT isolation" in proc.stderr
@@ -100,8 +100,7 @@ def test_docker_pool_never_reuses_a_container() -> None:
 @pytest.mark.docker
 def test_docker_reaps_containers_of_a_dead_worker() -> None:
     import docker
-
-    from sandbox.backends.docker import LABEL, OWNER_LABEL, DockerBackend
+    from m1env.sandbox.backends.docker import LABEL, OWNER_LABEL, DockerBackend
 
     client = docker.from_env()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -135,7 +134,7 @@ def test_get_backend_returns_shared_instances() -> None:
 def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sandbox.backends.bwrap as bwrap_module
+    import m1env.sandbox.backends.bwrap as bwrap_module
 
     backend = make_backend("bwrap")
     # Through the slot spawner (cgroups) or preexec_fn (fallback): exec fails.
@@ -221,7 +220,8 @@ def test_bwrap_prepared_sandboxes_are_fresh_and_used_once() -> None:
 
 
 PREPARED_WORKER = """
-import sys, sandbox
+import sys
+from m1env import sandbox
 backend = sandbox.get_backend("bwrap")
 for _ in range(8):
     assert backend.run(sandbox.ExecRequest(language="python3", source="pass")).verdict == "ok"

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+from m1env.sandbox import ExecRequest, ExecResult, Limits, SandboxConfigError, UnsafePathError
+from m1env.sandbox.paths import check_relpath, read_back, write_tree
 
-import sandbox
-from sandbox import ConfigError, ExecRequest, ExecResult, Limits, UnsafePathError
-from sandbox.paths import check_relpath, read_back, write_tree
+from m1env import sandbox
 
 
 def test_limits_defaults_and_roundtrip() -> None:
@@ -37,25 +37,25 @@ def test_limits_defaults_and_roundtrip() -> None:
     ],
 )
 def test_limits_reject_bad_values(bad: dict[str, object]) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         Limits(**bad)  # type: ignore[arg-type]
 
 
 def test_limits_from_dict_rejects_unknown_keys() -> None:
-    with pytest.raises(ConfigError, match="unknown limit"):
+    with pytest.raises(SandboxConfigError, match="unknown limit"):
         Limits.from_dict({"walltime": 3})
 
 
 def test_request_needs_exactly_one_of_language_or_command() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecRequest()
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecRequest(language="python3", source="x", command=["/bin/true"])
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecRequest(language="python3")
-    with pytest.raises(ConfigError, match="argv"):
+    with pytest.raises(SandboxConfigError, match="argv"):
         ExecRequest(command="/bin/true")
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecRequest(command=[])
 
 
@@ -68,7 +68,7 @@ def test_request_normalises_text_to_bytes() -> None:
 
 @pytest.mark.parametrize("name", ["BAD NAME", "1X", "", "A=B"])
 def test_request_rejects_bad_env_names(name: str) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecRequest(command=["/bin/true"], env={name: "v"})
 
 
@@ -108,7 +108,7 @@ def test_read_back_refuses_symlinks_and_big_files(tmp_path: os.PathLike[str]) ->
 
 
 def test_result_rejects_unknown_verdict_and_serialises() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         ExecResult(verdict="wrong_answer")  # type: ignore[arg-type]
     res = ExecResult(verdict="ok", exit_code=0, stdout="hi", files={"o": b"\x00\xff"})
     data = json.loads(json.dumps(res.to_dict()))
@@ -120,9 +120,9 @@ def test_language_registry() -> None:
     assert sandbox.get_language("cpp").name == "c++"
     with pytest.raises(sandbox.UnknownLanguageError, match="registered"):
         sandbox.get_language("cobol")
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         sandbox.register_language(sandbox.Language(name="py", source_file="x.py", run=("x",)))
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         sandbox.Language(name="x", source_file="x.c", run=("./x",), compile=("cc",))
 
 
@@ -171,7 +171,7 @@ def test_limiter_timeout_raises_busy() -> None:
     limiter = sandbox.JobLimiter(1)
     with limiter.slot(), pytest.raises(sandbox.SandboxBusyError), limiter.slot(timeout=0.05):
         pass
-    with pytest.raises(ConfigError):
+    with pytest.raises(SandboxConfigError):
         limiter.max_jobs = 0
 
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from m1env.sandbox.backend import Backend
+from m1env.sandbox.backends.process import ProcessBackend
 
-import sandbox
-from sandbox.backend import Backend
-from sandbox.backends.process import ProcessBackend
+from m1env import sandbox
 
 from .conftest import make_backend
 
@@ -61,12 +61,12 @@ def test_writable_mount_persists_across_steps_and_readonly_stays(
     "inside", ["/work/x", "/tmp", "/usr/lib/x", "relative", "/a/../b", "/", "/proc/self", "/lib64"]
 )
 def test_mount_points_inside_the_sandbox_layout_are_refused(inside: str) -> None:
-    with pytest.raises(sandbox.ConfigError):
+    with pytest.raises(sandbox.SandboxConfigError):
         sandbox.ExecRequest(command=["true"], mounts={inside: sandbox.Mount("/tmp")})
 
 
 def test_mount_source_must_be_absolute() -> None:
-    with pytest.raises(sandbox.ConfigError):
+    with pytest.raises(sandbox.SandboxConfigError):
         sandbox.Mount("relative/dir")
 
 
@@ -75,7 +75,7 @@ def test_process_backend_refuses_mounts(shared_dir: Path) -> None:
         # It warns that it is no isolation (once per process); not what is tested here.
         warnings.simplefilter("ignore", RuntimeWarning)
         backend = ProcessBackend()
-    with pytest.raises(sandbox.ConfigError, match="cannot mount"):
+    with pytest.raises(sandbox.SandboxConfigError, match="cannot mount"):
         _run(backend, "true", shared_dir)
 
 
@@ -83,7 +83,7 @@ def test_process_backend_refuses_mounts(shared_dir: Path) -> None:
 def test_docker_prestarts_a_container_per_mount_set_and_forgets_it(shared_dir: Path) -> None:
     import time
 
-    from sandbox.backends.docker import DockerBackend
+    from m1env.sandbox.backends.docker import DockerBackend
 
     backend = DockerBackend(pool_size=0)
     try:

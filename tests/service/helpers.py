@@ -7,7 +7,7 @@ import signal
 import time
 from typing import Any
 
-from verifiers import Score, Verifier, register_verifier
+from m1env.verifiers import Score, Verifier, register_verifier
 
 __all__ = ["EchoSleep", "Poison"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from verifiers.swe import SWEInstance, load_instances
+from m1env.verifiers.swe import SWEInstance, load_instances
 
 TASKS = Path(__file__).resolve().parents[2] / "m1env" / "data" / "swe" / "tasks.jsonl"
 

@@ -16,10 +16,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from verifiers.swe import SWEVerifier, load_instances, read_records
-from verifiers.swe.grade import is_test_path, protected_reason
-from verifiers.swe.patching import touched_paths
+from m1env.verifiers.swe import SWEVerifier, load_instances, read_records
+from m1env.verifiers.swe.grade import is_test_path, protected_reason
+from m1env.verifiers.swe.patching import touched_paths
 
 from .helpers import TASKS, edit
 
@@ -200,7 +199,7 @@ def test_build_rejects_inconsistent_sources(tmp_path, toml, trees, message):
 
 
 def test_evaluate_summarises_like_the_swe_bench_harness():
-    from verifiers.swe import Prediction, evaluate
+    from m1env.verifiers.swe import Prediction, evaluate
 
     a, b = INSTANCES[0], INSTANCES[1]
     preds = {

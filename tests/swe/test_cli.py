@@ -32,8 +32,8 @@ def test_validate_lists_broken_tasks_and_fails(
     no_fix = dict(good, instance_id="broken-gold", patch="")
     # Tests already pass at base: the "fix" is applied to the files, so the empty patch resolves.
     already = dict(other, instance_id="already-fixed", patch=other["patch"])
-    from verifiers.swe import SWEInstance
-    from verifiers.swe.patching import apply_patch, read_tree, write_tree
+    from m1env.verifiers.swe import SWEInstance
+    from m1env.verifiers.swe.patching import apply_patch, read_tree, write_tree
 
     inst = SWEInstance.from_dict(other)
     write_tree(tmp_path / "t", dict(inst.files))

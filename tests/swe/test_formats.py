@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from verifiers.swe import (
+from m1env.verifiers.swe import (
     InstanceFormatError,
     Prediction,
     SWEInstance,
@@ -14,8 +13,8 @@ from verifiers.swe import (
     load_predictions,
     parse_junit,
 )
-from verifiers.swe.grade import is_test_path
-from verifiers.swe.patching import touched_paths
+from m1env.verifiers.swe.grade import is_test_path
+from m1env.verifiers.swe.patching import touched_paths
 
 from .helpers import TASKS, task
 
@@ -158,7 +157,7 @@ def test_apply_patch_inside_an_enclosing_git_repository(tmp_path):
     # git must patch the scratch tree, not adopt a repository around it.
     import subprocess
 
-    from verifiers.swe.patching import apply_patch, read_tree, write_tree
+    from m1env.verifiers.swe.patching import apply_patch, read_tree, write_tree
 
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     root = tmp_path / "deep" / "tree"

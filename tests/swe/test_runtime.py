@@ -13,12 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from m1env.envs.swe import SWEConfig, SWEEnv
-from m1env.envs.swe.scripted import call, patch_actions, run_episode
-from tests.swe.helpers import diff, task
-from verifiers.swe import SWEInstance, SWEVerifier, grade
-from verifiers.swe.runtime import (
+from m1env.verifiers.swe import SWEInstance, SWEVerifier, grade
+from m1env.verifiers.swe.runtime import (
     build_image,
     close_runtimes,
     content_hash,
@@ -26,6 +22,10 @@ from verifiers.swe.runtime import (
     image_tag,
     runtime_for,
 )
+
+from m1env.envs.swe import SWEConfig, SWEEnv
+from m1env.envs.swe.scripted import call, patch_actions, run_episode
+from tests.swe.helpers import diff, task
 
 _CORE = "import mini_dep\n\n\ndef answer():\n    return mini_dep.VALUE - 1\n"
 _TEST = "from pkg.core import answer\n\n\ndef test_answer():\n    assert answer() == 42\n"

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from policy import ByteTokenizer, HybridMoEForCausalLM, PolicyConfig
-from trainer.config import EnvWeight
-from trainer.tasks import ADD_ENV_ID, register_tasks
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, PolicyConfig
+from m1env.trainer.config import EnvWeight
+from m1env.trainer.tasks import ADD_ENV_ID, register_tasks
 
 torch.set_num_threads(1)
 

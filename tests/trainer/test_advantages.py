@@ -4,9 +4,9 @@ import math
 
 import pytest
 import torch
+from m1env.trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
 
-from trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
-from trainer.errors import ConfigError
+from m1env.errors import TrainerConfigError
 
 
 def test_grpo_std_normalised() -> None:
@@ -28,7 +28,7 @@ def test_zero_variance_groups_get_zero() -> None:
 
 
 def test_flat_needs_group_size() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(TrainerConfigError):
         grpo_advantages(torch.tensor([1.0, 0.0, 1.0]), group_size=2)
-    with pytest.raises(ConfigError):
+    with pytest.raises(TrainerConfigError):
         grpo_advantages(torch.tensor([1.0, 0.0]))

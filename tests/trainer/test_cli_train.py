@@ -68,8 +68,8 @@ def test_train_rejects_bad_input(tmp_path: Path, capsys) -> None:
 @pytest.mark.slow
 def test_main_job_preset_learns(tmp_path: Path) -> None:
     """The README's first command: held-out accuracy after CISPO beats SFT alone."""
-    from trainer.pipeline import run_preset
-    from trainer.presets import get_preset
+    from m1env.trainer.pipeline import run_preset
+    from m1env.trainer.presets import get_preset
 
     summary = run_preset(get_preset(), tmp_path / "run", echo=lambda s: None)
     acc = {(row["stage"], row["env"]): row["accuracy"] for row in summary["table"]}

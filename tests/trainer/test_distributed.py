@@ -12,16 +12,15 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-
-from policy import ByteTokenizer, HybridMoEForCausalLM
-from trainer.config import EnvWeight, OptimConfig, RLConfig
-from trainer.distributed import all_reduce_grads, global_sum
-from trainer.logprobs import token_logprobs
-from trainer.losses import LOSSES, NORMALISERS
-from trainer.rl import train_rl
-from trainer.scoring import ScoreItem
-from trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
-from verifiers import Score
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
+from m1env.trainer.config import EnvWeight, OptimConfig, RLConfig
+from m1env.trainer.distributed import all_reduce_grads, global_sum
+from m1env.trainer.logprobs import token_logprobs
+from m1env.trainer.losses import LOSSES, NORMALISERS
+from m1env.trainer.rl import train_rl
+from m1env.trainer.scoring import ScoreItem
+from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.verifiers import Score
 
 from .conftest import TINY
 

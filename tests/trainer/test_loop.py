@@ -7,16 +7,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from m1env.policy import GenerationConfig, completion_logprobs, save_pretrained
+from m1env.trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
+from m1env.trainer.evaluate import evaluate
+from m1env.trainer.logprobs import token_logprobs
+from m1env.trainer.rl import precision_correlation, train_rl
+from m1env.trainer.rollout import (
+    Completion,
+    LocalEngine,
+    TaskSampler,
+    collect_groups,
+    score_completions,
+)
+from m1env.trainer.sft import make_optimizer, train_sft
 
 from m1env.cli import main
-from policy import GenerationConfig, completion_logprobs, save_pretrained
-from trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
-from trainer.evaluate import evaluate
-from trainer.logprobs import token_logprobs
-from trainer.rl import precision_correlation, train_rl
-from trainer.rollout import Completion, LocalEngine, TaskSampler, collect_groups, score_completions
-from trainer.sft import make_optimizer, train_sft
 
 
 class ScriptedEngine:

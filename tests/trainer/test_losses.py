@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
+from m1env.trainer.losses import LOSSES, get_loss
 
-from trainer.errors import ConfigError
-from trainer.losses import LOSSES, get_loss
+from m1env.errors import TrainerConfigError
 
 torch.set_num_threads(1)
 
@@ -108,11 +108,11 @@ def test_padding_never_contributes() -> None:
 
 def test_bad_shapes_and_names_raise() -> None:
     logp = torch.zeros(2, 3)
-    with pytest.raises(ConfigError, match="advantages"):
+    with pytest.raises(TrainerConfigError, match="advantages"):
         LOSSES["cispo"](logp, logp, torch.zeros(3), torch.ones(2, 3), eps_low=1.0, eps_high=0.2)
-    with pytest.raises(ConfigError, match="shape"):
+    with pytest.raises(TrainerConfigError, match="shape"):
         LOSSES["grpo"](
             logp, torch.zeros(2, 2), torch.zeros(2), torch.ones(2, 3), eps_low=0.2, eps_high=0.2
         )
-    with pytest.raises(ConfigError, match="unknown loss"):
+    with pytest.raises(TrainerConfigError, match="unknown loss"):
         get_loss("ppo2")

@@ -8,13 +8,13 @@ import time
 
 import pytest
 import uvicorn
+from m1env.policy import GenerationConfig
+from m1env.policy.server import create_app
+from m1env.trainer.config import EvalConfig
+from m1env.trainer.evaluate import evaluate
+from m1env.trainer.rollout import LocalEngine, OpenAIEngine
 
-from policy import GenerationConfig
-from policy.server import create_app
-from trainer.config import EvalConfig
-from trainer.errors import RolloutError
-from trainer.evaluate import evaluate
-from trainer.rollout import LocalEngine, OpenAIEngine
+from m1env.errors import RolloutError
 
 
 def _free_port() -> int:

@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
+from m1env.trainer.config import EnvWeight, OptimConfig, RLConfig
+from m1env.trainer.rl import train_rl
+from m1env.trainer.rollout import build_env
+from m1env.trainer.scoring import LocalScorer, QueueScorer, ScoreItem
+from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.verifiers import Score
 
-from policy import ByteTokenizer, HybridMoEForCausalLM
 from tests.queue import conftest as _queue
 from tests.queue.conftest import Worker, purged_broker, start_worker
-from trainer.config import EnvWeight, OptimConfig, RLConfig
-from trainer.rl import train_rl
-from trainer.rollout import build_env
-from trainer.scoring import LocalScorer, QueueScorer, ScoreItem
-from trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
-from verifiers import Score
 
 from .conftest import TINY
 

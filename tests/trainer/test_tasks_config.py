@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import pytest
-
-from trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
-from trainer.errors import ConfigError
-from trainer.rollout import EVAL_INDEX_BASE, build_env
-from trainer.tasks import (
+from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
+from m1env.trainer.rollout import EVAL_INDEX_BASE, build_env
+from m1env.trainer.tasks import (
     ADD_ENV_ID,
     HELD_OUT_INDEX,
     SAT_ENV_ID,
@@ -14,6 +12,8 @@ from trainer.tasks import (
     register_tasks,
     sat_problem,
 )
+
+from m1env.errors import TrainerConfigError
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
@@ -82,27 +82,27 @@ def test_sat_is_a_pure_function_of_coordinates() -> None:
 
 def test_rl_config_validates() -> None:
     envs = (EnvWeight(ADD_ENV_ID),)
-    with pytest.raises(ConfigError, match="scoring must be"):
+    with pytest.raises(TrainerConfigError, match="scoring must be"):
         RLConfig(envs=envs, scoring="carrier-pigeon")
-    with pytest.raises(ConfigError, match="shard_invariant needs dynamic_sampling=False"):
+    with pytest.raises(TrainerConfigError, match="shard_invariant needs dynamic_sampling=False"):
         RLConfig(envs=envs, shard_invariant=True)
-    with pytest.raises(ConfigError, match="unknown loss"):
+    with pytest.raises(TrainerConfigError, match="unknown loss"):
         RLConfig(envs=envs, loss="ppo")
-    with pytest.raises(ConfigError, match="group_size"):
+    with pytest.raises(TrainerConfigError, match="group_size"):
         RLConfig(envs=envs, group_size=1)
-    with pytest.raises(ConfigError, match="length_stages"):
+    with pytest.raises(TrainerConfigError, match="length_stages"):
         RLConfig(envs=envs, length_stages=((5, 32),))
-    with pytest.raises(ConfigError, match="increasing"):
+    with pytest.raises(TrainerConfigError, match="increasing"):
         RLConfig(envs=envs, length_stages=((0, 32), (0, 64)))
-    with pytest.raises(ConfigError, match="at least one"):
+    with pytest.raises(TrainerConfigError, match="at least one"):
         RLConfig(envs=())
-    with pytest.raises(ConfigError, match="betas"):
+    with pytest.raises(TrainerConfigError, match="betas"):
         OptimConfig(betas=(0.9, 1.5))
-    with pytest.raises(ConfigError, match="weight"):
+    with pytest.raises(TrainerConfigError, match="weight"):
         EnvWeight(ADD_ENV_ID, weight=-1)
-    with pytest.raises(ConfigError, match="greedy"):
+    with pytest.raises(TrainerConfigError, match="greedy"):
         EvalConfig(envs=envs, k=4, temperature=0.0)
-    with pytest.raises(ConfigError, match="steps"):
+    with pytest.raises(TrainerConfigError, match="steps"):
         SFTConfig(envs=envs, steps=0)
 
 
@@ -111,7 +111,7 @@ def test_rl_config_stages_and_json_round_trip() -> None:
     assert [cfg.max_new_tokens(s) for s in (0, 9, 10, 99)] == [16, 16, 32, 32]
     again = RLConfig.from_dict(cfg.to_dict())
     assert again == cfg
-    with pytest.raises(ConfigError, match="unknown fields"):
+    with pytest.raises(TrainerConfigError, match="unknown fields"):
         RLConfig.from_dict({**cfg.to_dict(), "kl_coef": 0.1})
 
 
@@ -123,5 +123,5 @@ def test_lr_schedules() -> None:
     assert cos.lr_at(10, 11) == pytest.approx(0.1)
     warm = OptimConfig(lr=1.0, warmup_steps=4)
     assert [warm.lr_at(s, 10) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
-    with pytest.raises(ConfigError, match="schedule"):
+    with pytest.raises(TrainerConfigError, match="schedule"):
         OptimConfig(schedule="linear")

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from m1env.trainer.metrics import TensorBoardWriter
 
-from trainer.errors import ConfigError
-from trainer.metrics import TensorBoardWriter
+from m1env.errors import TrainerConfigError
 
 
 def _scalars(logdir: Path) -> dict[str, list[tuple[int, float]]]:
@@ -91,5 +91,5 @@ def test_missing_tensorboard_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "tensorboard", None)  # what an absent package looks like
-    with pytest.raises(ConfigError, match=r"pip install 'm1env\[tensorboard\]'"):
+    with pytest.raises(TrainerConfigError, match=r"pip install 'm1env\[tensorboard\]'"):
         TensorBoardWriter(tmp_path / "tb")

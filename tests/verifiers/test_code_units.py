@@ -1,12 +1,11 @@
-"""verifiers.code without the sandbox: extraction, test formats, comparison, options."""
+"""m1env.verifiers.code without the sandbox: extraction, test formats, comparison, options."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
-from verifiers.code import (
+from m1env.verifiers.code import (
     CodeConfig,
     CodeConfigError,
     ReferenceFormatError,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from verifiers import get_verifier
-from verifiers.code import CodeVerifier
+from m1env.verifiers import get_verifier
+from m1env.verifiers.code import CodeVerifier
 
 ADD = {"inputs": ["1 2\n", "10 -3\n", "5 5\n"], "outputs": ["3\n", "7\n", "10\n"]}
 CALL = {"inputs": [[1, 2], [10, -3]], "outputs": [[3], [7]], "fn_name": "add"}

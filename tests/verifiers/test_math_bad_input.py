@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from verifiers import WorkerPool
-from verifiers.extract import boxed_contents, tag_contents
-from verifiers.math import MathVerifier
+from m1env.verifiers import WorkerPool
+from m1env.verifiers.extract import boxed_contents, tag_contents
+from m1env.verifiers.math import MathVerifier
 
 V = MathVerifier()
 
@@ -130,7 +129,7 @@ def test_a_script_using_the_default_pool_exits():
     import subprocess
     import sys
 
-    code = "from verifiers import verify; print(verify('math', '\\\\boxed{1}', '1').status)"
+    code = "from m1env.verifiers import verify; print(verify('math', '\\\\boxed{1}', '1').status)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "correct"

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from verifiers import get_verifier, verifier_names
-from verifiers.math import MathVerifier
+from m1env.verifiers import get_verifier, verifier_names
+from m1env.verifiers.math import MathVerifier
 
 V = MathVerifier()
 

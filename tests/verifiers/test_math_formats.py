@@ -1,12 +1,11 @@
-"""verifiers.math: every answer format of issue 2, positives and hard negatives."""
+"""m1env.verifiers.math: every answer format of issue 2, positives and hard negatives."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from verifiers.math import MathVerifier, clean, parse
+from m1env.verifiers.math import MathVerifier, clean, parse
 
 V = MathVerifier()
 

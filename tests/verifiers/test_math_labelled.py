@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from verifiers.math import MathVerifier
+from m1env.verifiers.math import MathVerifier
 
 PAIRS = Path(__file__).resolve().parents[2] / "bench" / "data" / "math_pairs.jsonl"
 ROWS = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]

@@ -5,8 +5,7 @@ import threading
 import time
 
 import pytest
-
-from verifiers import RemoteError, TimeLimitExceeded, WorkerCrashed, WorkerPool
+from m1env.verifiers import RemoteError, TimeLimitExceeded, WorkerCrashed, WorkerPool
 
 
 def _echo(x):
@@ -151,7 +150,7 @@ def test_a_script_without_a_main_guard_is_not_run_again_in_the_workers(tmp_path)
         tmp_path,
         "import os\n"
         "open(os.environ['MARKER'], 'a').write('x')\n"
-        "from verifiers import get_verifier\n"
+        "from m1env.verifiers import get_verifier\n"
         "print(get_verifier('math').verify('\\\\boxed{2}', '2').status)\n",
     )
     assert proc.returncode == 0, proc.stderr
@@ -165,7 +164,7 @@ def test_a_verifier_defined_in_a_guarded_script_still_reaches_the_workers(tmp_pa
         tmp_path,
         "import os\n"
         "open(os.environ['MARKER'], 'a').write('x')\n"
-        "from verifiers import Score, Verifier\n"
+        "from m1env.verifiers import Score, Verifier\n"
         "class Shout(Verifier):\n"
         "    name = 'shout'\n"
         "    def check(self, response, reference, **options):\n"

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-import verifiers
-from verifiers import (
+from m1env.verifiers import (
     DuplicateVerifierError,
     Score,
     UnknownVerifierError,
@@ -13,6 +11,8 @@ from verifiers import (
     unregister_verifier,
     verifier_names,
 )
+
+from m1env import verifiers
 
 
 class _Slow(Verifier):

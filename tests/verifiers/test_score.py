@@ -4,8 +4,7 @@ import json
 import math
 
 import pytest
-
-from verifiers import Score
+from m1env.verifiers import Score
 
 
 def test_constructors_and_round_trip():

@@ -1,17 +1,18 @@
-"""``verifiers.code``: competitive-programming verification in the sandbox.
+"""``m1env.verifiers.code``: competitive-programming verification in the sandbox.
 
-Modules: :mod:`~verifiers.code.extract` (program from a completion),
-:mod:`~verifiers.code.formats` (APPS/TACO and CodeContests test data),
-:mod:`~verifiers.code.runner` (one sandbox run per test; compile once),
-:mod:`~verifiers.code.compare` (output comparison), :mod:`~verifiers.code.checker`
-(custom checkers) and :mod:`~verifiers.code.verifier` (the ``code`` verifier).
+Modules: :mod:`~m1env.verifiers.code.extract` (program from a completion),
+:mod:`~m1env.verifiers.code.formats` (APPS/TACO and CodeContests test data),
+:mod:`~m1env.verifiers.code.runner` (one sandbox run per test; compile once),
+:mod:`~m1env.verifiers.code.compare` (output comparison), :mod:`~m1env.verifiers.code.checker`
+(custom checkers) and :mod:`~m1env.verifiers.code.verifier` (the ``code`` verifier).
 """
 
-from verifiers.code.compare import compare_text, compare_values
-from verifiers.code.errors import CodeConfigError, CodeVerifierError, ReferenceFormatError
-from verifiers.code.extract import canonical_language, fenced_blocks, find_program
-from verifiers.code.formats import CheckerSpec, TestCase, TestSuite, parse_reference
-from verifiers.code.verifier import CodeConfig, CodeVerifier
+from m1env.verifiers.code.compare import compare_text, compare_values
+from m1env.verifiers.code.extract import canonical_language, fenced_blocks, find_program
+from m1env.verifiers.code.formats import CheckerSpec, TestCase, TestSuite, parse_reference
+from m1env.verifiers.code.verifier import CodeConfig, CodeVerifier
+
+from m1env.errors import CodeConfigError, CodeVerifierError, ReferenceFormatError
 
 __all__ = [
     "CheckerSpec",

@@ -12,7 +12,7 @@ status, CPU and wall time, stdout, the tail of stderr) go to ``_batch_out.json``
 It judges nothing -- it holds no expected output. A program that tampers with this
 process can at most choose the outputs reported for itself, which is what printing
 them does; it can, however, escape the per-test limits into the whole batch's, which
-is why batch isolation is opt-in (see :mod:`verifiers.code.runner`).
+is why batch isolation is opt-in (see :mod:`m1env.verifiers.code.runner`).
 """
 
 import contextlib

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sandbox
-from sandbox import ExecRequest, Limits, Program, SandboxError
-from verifiers.code.extract import canonical_language
-from verifiers.code.formats import CheckerSpec
+from m1env.sandbox import ExecRequest, Limits, Program, SandboxError
+from m1env.verifiers.code.extract import canonical_language
+from m1env.verifiers.code.formats import CheckerSpec
+
+from m1env import sandbox
 
 __all__ = ["CHECKER_LIMITS", "Checker"]
 

@@ -15,7 +15,7 @@ shapes (a JSON string of any of them is parsed first):
 
 Optional keys next to the tests: ``checker`` (a program that judges outputs when many
 answers are valid: ``{"language": "python3", "source": "..."}`` or a Python source
-string; see :mod:`verifiers.code.checker`), ``time_limit`` (seconds, or CodeContests'
+string; see :mod:`m1env.verifiers.code.checker`), ``time_limit`` (seconds, or CodeContests'
 ``{"seconds": s, "nanos": n}``), ``memory_limit_bytes`` or ``memory_mb``.
 
 Public tests (CodeContests ``public_tests``, plain tests marked ``public``) are the
@@ -30,7 +30,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from verifiers.code.errors import ReferenceFormatError
+from m1env.errors import ReferenceFormatError
 
 __all__ = ["CheckerSpec", "TestCase", "TestSuite", "parse_reference"]
 

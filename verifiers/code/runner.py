@@ -1,22 +1,22 @@
-"""Running a program against a :class:`~verifiers.code.formats.TestSuite` in the sandbox.
+"""Running a program against a :class:`~m1env.verifiers.code.formats.TestSuite` in the sandbox.
 
 One sandbox execution per test, each with the test's own CPU, wall, memory and
 output limits and a fresh work dir, so no state (files, processes) survives from one
-test to the next. Compiled languages are compiled once (``sandbox.prepare``) and the
+test to the next. Compiled languages are compiled once (``m1env.sandbox.prepare``) and the
 binary is reused for every test. What the sandbox sees:
 
 * stdin problems: the solution and the test's input on stdin;
 * call-based problems (Python): ``solution.py``, the harness
-  (:mod:`verifiers.code._call_harness`) and the arguments on stdin.
+  (:mod:`m1env.verifiers.code._call_harness`) and the arguments on stdin.
 
 Expected outputs never enter the sandbox: they stay in this process, which judges
-each test from the program's stdout (:mod:`verifiers.code.compare`) or, for problems
+each test from the program's stdout (:mod:`m1env.verifiers.code.compare`) or, for problems
 with many valid answers, with the problem's checker, itself run in a separate
-sandbox (:mod:`verifiers.code.checker`). The program's exit status can only fail a
+sandbox (:mod:`m1env.verifiers.code.checker`). The program's exit status can only fail a
 test (a non-zero exit is a runtime error), never pass one.
 
 ``isolation="problem"`` trades some of that isolation for speed: all tests run in ONE
-sandbox, where a small runner (:mod:`verifiers.code._batch_runner`) starts the program
+sandbox, where a small runner (:mod:`m1env.verifiers.code._batch_runner`) starts the program
 once per test in a fresh directory with per-test rlimits (CPU, address space, file
 size) and reports each run's output. Expected outputs still never enter the sandbox
 and judging is unchanged, so a program still cannot pass a test without printing the
@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sandbox
-from sandbox import ExecRequest, ExecResult, Limits, Program
-from verifiers.code.checker import Checker
-from verifiers.code.compare import compare_text, compare_values
-from verifiers.code.formats import TestCase, TestSuite
+from m1env.sandbox import ExecRequest, ExecResult, Limits, Program
+from m1env.verifiers.code.checker import Checker
+from m1env.verifiers.code.compare import compare_text, compare_values
+from m1env.verifiers.code.formats import TestCase, TestSuite
+
+from m1env import sandbox
 
 __all__ = ["HARNESS_FILE", "RunLimits", "TestOutcome", "run_suite"]
 
@@ -56,7 +57,7 @@ _SANDBOX_VERDICTS = {
 
 @dataclass(frozen=True)
 class RunLimits:
-    """Per-test limits (validated by :class:`~verifiers.code.verifier.CodeConfig`)."""
+    """Per-test limits (validated by :class:`~m1env.verifiers.code.verifier.CodeConfig`)."""
 
     time_limit_s: float
     memory_mb: int

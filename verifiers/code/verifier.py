@@ -1,9 +1,9 @@
 """``code``: run the program of a completion against test cases in the sandbox.
 
 ``verify(response, reference, **options)``: the program is the last fenced block in
-the requested language (:mod:`verifiers.code.extract`); the reference is a test suite
-in APPS/TACO or CodeContests form (:mod:`verifiers.code.formats`); each test runs in
-the sandbox with its own limits and is judged outside it (:mod:`verifiers.code.runner`).
+the requested language (:mod:`m1env.verifiers.code.extract`); the reference is a test suite
+in APPS/TACO or CodeContests form (:mod:`m1env.verifiers.code.formats`); each test runs in
+the sandbox with its own limits and is judged outside it (:mod:`m1env.verifiers.code.runner`).
 
 Options (:class:`CodeConfig`): ``language`` (``python3``; ``python``, ``cpp``, ``c++``,
 ``c`` ...), ``mode`` (``all``: score 1 only when every test passes; ``fraction``: the
@@ -14,7 +14,7 @@ per test (default: the reference's, else 2 s and 256 MiB), ``max_output_bytes``,
 block), ``allow_untagged`` (take an untagged block when none is tagged; True),
 ``max_tests``, ``backend`` (a sandbox backend name) and ``isolation`` (``test``: one
 sandbox per test, the default; ``problem``: every test in one sandbox with per-test
-rlimits, faster and weaker -- see :mod:`verifiers.code.runner`).
+rlimits, faster and weaker -- see :mod:`m1env.verifiers.code.runner`).
 
 Statuses: ``correct`` when every test passed; ``incorrect`` for anything the response
 is to blame for (no code, wrong language, source too large, compile error, a failed
@@ -28,13 +28,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal
 
-from sandbox import SandboxError
-from verifiers.base import Verifier
-from verifiers.code.errors import CodeConfigError, ReferenceFormatError
-from verifiers.code.extract import canonical_language, find_program
-from verifiers.code.formats import TestSuite, parse_reference
-from verifiers.code.runner import RunLimits, SuiteRun, run_suite
-from verifiers.score import Score
+from m1env.sandbox import SandboxError
+from m1env.verifiers.base import Verifier
+from m1env.verifiers.code.extract import canonical_language, find_program
+from m1env.verifiers.code.formats import TestSuite, parse_reference
+from m1env.verifiers.code.runner import RunLimits, SuiteRun, run_suite
+from m1env.verifiers.score import Score
+
+from m1env.errors import CodeConfigError, ReferenceFormatError
 
 __all__ = ["CodeConfig", "CodeVerifier"]
 

@@ -31,9 +31,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifiers.math.errors import MathError
-from verifiers.math.parse import Node
-from verifiers.math.values import (
+from m1env.verifiers.math.parse import Node
+from m1env.verifiers.math.values import (
     EvalError,
     free_symbols,
     has_decimal,
@@ -44,6 +43,8 @@ from verifiers.math.values import (
     rational,
     to_sympy,
 )
+
+from m1env.errors import MathError
 
 __all__ = ["Rules", "equivalent"]
 

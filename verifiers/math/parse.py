@@ -4,7 +4,7 @@ Nothing here calls ``eval``, ``sympify`` or ``parse_expr``: a whitelist tokenize
 feeds a recursive-descent parser that builds plain tuples. Structure is bounded
 before any value is computed: answers over :data:`MAX_CHARS` characters, nesting
 deeper than :data:`MAX_DEPTH` and exponent towers taller than :data:`MAX_TOWER`
-raise :class:`~verifiers.math.errors.TooComplex`.
+raise :class:`~m1env.errors.TooComplex`.
 
 The tree (every node is a tuple whose first item is its kind)::
 
@@ -27,8 +27,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from verifiers.math.errors import ParseError, TooComplex, TooLarge
-from verifiers.math.normalize import SINGLE_LETTER_UNITS, UNITS
+from m1env.verifiers.math.normalize import SINGLE_LETTER_UNITS, UNITS
+
+from m1env.errors import ParseError, TooComplex, TooLarge
 
 __all__ = ["MAX_CHARS", "MAX_DEPTH", "MAX_TOWER", "Node", "parse", "tokenize"]
 
@@ -607,7 +608,7 @@ def _number(text: str) -> Node:
 
 @lru_cache(maxsize=8192)
 def parse(text: str) -> Node:
-    """Parse a cleaned answer (see :func:`verifiers.math.normalize.clean`).
+    """Parse a cleaned answer (see :func:`m1env.verifiers.math.normalize.clean`).
 
     Raises ParseError (or its TooComplex) and TooLarge. Results are cached: references
     repeat across a training run, and so do many responses.

@@ -12,7 +12,7 @@ Three evaluators, cheapest first:
 
 Every evaluator checks sizes before computing: an integer power whose result would
 exceed :data:`MAX_BITS` bits, a factorial beyond :data:`MAX_FACTORIAL` or a tree
-larger than :data:`MAX_NODES` raises :class:`~verifiers.math.errors.TooLarge` at
+larger than :data:`MAX_NODES` raises :class:`~m1env.errors.TooLarge` at
 once, so ``9^{9^{9}}`` costs microseconds, not the time limit.
 """
 
@@ -24,8 +24,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from verifiers.math.errors import TooLarge
-from verifiers.math.parse import Node
+from m1env.verifiers.math.parse import Node
+
+from m1env.errors import TooLarge
 
 __all__ = [
     "MAX_BITS",

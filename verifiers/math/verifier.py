@@ -28,7 +28,7 @@ scores incorrect. Self-corrections therefore need to restate only the final answ
 response that opens ``<think>`` and never closes it (truncated) has no final answer.
 
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
-(relative tolerance for approximate answers, see :mod:`verifiers.math.equiv`; given
+(relative tolerance for approximate answers, see :mod:`m1env.verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
 (1,000,000), ``strip_thinking`` (True).
 
@@ -46,14 +46,15 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from verifiers.base import Verifier
-from verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
-from verifiers.math.equiv import Rules, equivalent
-from verifiers.math.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
-from verifiers.math.normalize import clean, text_key
-from verifiers.math.parse import MAX_CHARS, Node, parse
-from verifiers.math.values import EvalError
-from verifiers.score import Score
+from m1env.verifiers.base import Verifier
+from m1env.verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
+from m1env.verifiers.math.equiv import Rules, equivalent
+from m1env.verifiers.math.normalize import clean, text_key
+from m1env.verifiers.math.parse import MAX_CHARS, Node, parse
+from m1env.verifiers.math.values import EvalError
+from m1env.verifiers.score import Score
+
+from m1env.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
 
 __all__ = ["DEFAULT_EXTRACT", "STRATEGIES", "MathVerifier", "find_answers"]
 

@@ -1,25 +1,26 @@
 """SWE-bench-compatible grading: instances, predictions, patches, and the ``swe`` verifier.
 
-:mod:`~verifiers.swe.instance` (task and prediction formats, loaders),
-:mod:`~verifiers.swe.patching` (applying untrusted diffs),
-:mod:`~verifiers.swe.grade` (the test run in the sandbox and its judging),
-:mod:`~verifiers.swe.report` (a predictions file graded into SWE-bench's summary) and
-:mod:`~verifiers.swe.verifier` (the :class:`SWEVerifier`).
+:mod:`~m1env.verifiers.swe.instance` (task and prediction formats, loaders),
+:mod:`~m1env.verifiers.swe.patching` (applying untrusted diffs),
+:mod:`~m1env.verifiers.swe.grade` (the test run in the sandbox and its judging),
+:mod:`~m1env.verifiers.swe.report` (a predictions file graded into SWE-bench's summary) and
+:mod:`~m1env.verifiers.swe.verifier` (the :class:`SWEVerifier`).
 """
 
 from __future__ import annotations
 
-from verifiers.swe.errors import InstanceFormatError, PatchError, SWEError
-from verifiers.swe.grade import GradeLimits, grade, parse_junit
-from verifiers.swe.instance import (
+from m1env.verifiers.swe.grade import GradeLimits, grade, parse_junit
+from m1env.verifiers.swe.instance import (
     Prediction,
     SWEInstance,
     load_instances,
     load_predictions,
     read_records,
 )
-from verifiers.swe.report import evaluate
-from verifiers.swe.verifier import SWEVerifier
+from m1env.verifiers.swe.report import evaluate
+from m1env.verifiers.swe.verifier import SWEVerifier
+
+from m1env.errors import InstanceFormatError, PatchError, SWEError
 
 __all__ = [
     "GradeLimits",

@@ -46,12 +46,13 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import sandbox
-from verifiers.score import Score
-from verifiers.swe.errors import PatchError, SWEError
-from verifiers.swe.instance import SWEInstance
-from verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
-from verifiers.swe.runtime import TaskRuntime
+from m1env.verifiers.score import Score
+from m1env.verifiers.swe.instance import SWEInstance
+from m1env.verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
+from m1env.verifiers.swe.runtime import TaskRuntime
+
+from m1env import sandbox
+from m1env.errors import PatchError, SWEError
 
 __all__ = [
     "GradeLimits",
@@ -282,7 +283,7 @@ def grade(
     runtime: TaskRuntime | None = None,
 ) -> Score:
     """Score ``model_patch`` on ``instance``; see the module docstring. ``runtime``
-    (:func:`verifiers.swe.runtime.runtime_for`): where the tests run; default the
+    (:func:`m1env.verifiers.swe.runtime.runtime_for`): where the tests run; default the
     chosen sandbox backend with nothing installed."""
     limits = limits or GradeLimits()
     tests = instance.tests

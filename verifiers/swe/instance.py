@@ -6,7 +6,7 @@ datasets load as they are: ``FAIL_TO_PASS`` and ``PASS_TO_PASS`` may be JSON str
 extension: the repository tree at ``base_commit`` as ``{relative path: text}``, for
 self-contained repositories graded without cloning anything. ``requirements``
 (optional, also an extension) lists pip requirement lines the tests need; they are
-installed into the task's environment (:mod:`verifiers.swe.runtime`), never at grading
+installed into the task's environment (:mod:`m1env.verifiers.swe.runtime`), never at grading
 time.
 
 :class:`Prediction` is SWE-bench's prediction record
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifiers.swe.errors import InstanceFormatError
+from m1env.errors import InstanceFormatError
 
 __all__ = ["Prediction", "SWEInstance", "load_instances", "load_predictions", "read_records"]
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from verifiers.swe.errors import PatchError
+from m1env.errors import PatchError
 
 __all__ = ["apply_patch", "read_tree", "touched_paths", "write_tree"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from verifiers.swe.grade import GradeLimits, grade
-from verifiers.swe.instance import Prediction, SWEInstance
-from verifiers.swe.runtime import runtime_for
+from m1env.verifiers.swe.grade import GradeLimits, grade
+from m1env.verifiers.swe.instance import Prediction, SWEInstance
+from m1env.verifiers.swe.runtime import runtime_for
 
 __all__ = ["evaluate"]
 
@@ -30,7 +30,7 @@ def evaluate(
     backend: str | None = None,
 ) -> dict[str, Any]:
     """Grade ``predictions`` (by instance id) against ``instances``; see the module docstring.
-    ``environments``: run each task in its venv/image (:func:`~verifiers.swe.runtime.runtime_for`
+    ``environments``: run each task in its venv/image (:func:`~m1env.verifiers.swe.runtime.runtime_for`
     on ``backend``) rather than on the bare default sandbox."""
     by_id = {inst.instance_id: inst for inst in instances}
     ids: dict[str, list[str]] = {

@@ -8,7 +8,7 @@ images, where pytest already lives -- built once per content hash and reused:
   --without-pip`` under the cache dir (``$M1ENV_SWE_CACHE``, default
   ``/var/cache/m1env/swe`` as root, else ``~/.cache/m1env/swe``), the instance's
   ``requirements`` installed into its site-packages by the worker's pip, mounted
-  read-only at ``/opt/m1env/venv``; pytest (the same files :mod:`verifiers.swe.grade`
+  read-only at ``/opt/m1env/venv``; pytest (the same files :mod:`m1env.verifiers.swe.grade`
   ships) is laid out once per pytest version under the cache dir and mounted
   read-only at ``/opt/m1env/runner`` instead of being copied into every run.
 * ``docker``: an image ``FROM`` the local base image (``m1env-sandbox-base``) with the
@@ -46,9 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sandbox
-from verifiers.swe.errors import SWEError
-from verifiers.swe.instance import SWEInstance
+from m1env.verifiers.swe.instance import SWEInstance
+
+from m1env import sandbox, settings
+from m1env.errors import EnvironmentBuildError
 
 __all__ = [
     "VENV_MOUNT",
@@ -72,10 +73,6 @@ _PIP_TIMEOUT_S = 600.0
 _HASH_VERSION = "1"
 
 
-class EnvironmentBuildError(SWEError):
-    """A task's venv or image could not be built (pip or docker failed)."""
-
-
 @dataclass(frozen=True)
 class TaskRuntime:
     """How to run one task's code: backend, mounts and import paths inside the sandbox."""
@@ -91,7 +88,7 @@ class TaskRuntime:
 
 
 def cache_dir() -> Path:
-    configured = os.environ.get("M1ENV_SWE_CACHE")
+    configured = settings.SWE_CACHE.get()
     if configured:
         return Path(configured)
     # As root, bwrap runs as nobody, which must be able to reach the venv: not /root.
@@ -227,7 +224,7 @@ def ensure_venv(
 
 def ensure_runner(root: Path | None = None) -> Path:
     """pytest and its dependencies as a directory (once per pytest version)."""
-    from verifiers.swe.grade import _runner_files
+    from m1env.verifiers.swe.grade import _runner_files
 
     root = root or cache_dir()
     final = root / f"runner-{_pytest_version()}"
@@ -251,7 +248,7 @@ def ensure_runner(root: Path | None = None) -> Path:
 
 
 def _wheels() -> str | None:
-    return os.environ.get("M1ENV_SWE_WHEELS") or None
+    return settings.SWE_WHEELS.get()
 
 
 def _docker_client() -> Any:
@@ -272,9 +269,9 @@ def build_image(
     wheels: str | None = None,
 ) -> tuple[str, bool]:
     """The task's image tag (built if missing) and whether this call built it."""
-    from verifiers.swe.grade import _runner_files
+    from m1env.verifiers.swe.grade import _runner_files
 
-    base = base or os.environ.get("M1ENV_SANDBOX_IMAGE", "m1env-sandbox-base")
+    base = base or settings.SANDBOX_IMAGE.get() or "m1env-sandbox-base"
     client = _docker_client()
     try:
         try:
@@ -341,7 +338,7 @@ def runtime_for(
             if cached is not None:
                 return cached
             if tag not in _BACKENDS:
-                from sandbox.backends.docker import DockerBackend
+                from m1env.sandbox.backends.docker import DockerBackend
 
                 # One backend (and warm pool) per image; pools are small per image.
                 _BACKENDS[tag] = DockerBackend(image=tag, pool_size=1)

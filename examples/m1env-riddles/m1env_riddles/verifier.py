@@ -11,8 +11,8 @@ import re
 import unicodedata
 from typing import Any
 
-from verifiers import Score, Verifier
-from verifiers.extract import last_tag
+from m1env.verifiers import Score, Verifier
+from m1env.verifiers.extract import last_tag
 
 __all__ = ["AliasVerifier", "normalize"]
 

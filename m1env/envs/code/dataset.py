@@ -3,7 +3,7 @@
 Each line is one problem. Recognised row shapes:
 
 * m1env (``m1env/data/code/problems.jsonl``): ``id``, ``title``, ``difficulty`` (1-10),
-  ``statement``, ``reference`` (any test format of :mod:`verifiers.code.formats`),
+  ``statement``, ``reference`` (any test format of :mod:`m1env.verifiers.code.formats`),
   ``starter_code``, ``solutions`` and ``wrong_solutions`` (``{language: [source, ...]}``).
 * APPS / TACO: ``question``, ``input_output`` (a JSON string or object), ``solutions``
   (a JSON string or list of Python sources), ``starter_code``, ``difficulty``
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from m1env.errors import TaskError
-from verifiers.code import ReferenceFormatError, parse_reference
+from m1env.verifiers.code import ReferenceFormatError, parse_reference
 
 __all__ = ["BUNDLED", "CodeProblem", "load_problems", "row_to_problem"]
 

@@ -23,7 +23,7 @@ from m1env.envs.code.dataset import BUNDLED, CodeProblem, load_problems
 from m1env.registry import EnvSpec
 from m1env.sources import DatasetSource, Problem
 from m1env.task import Task
-from verifiers.code import CodeConfig, canonical_language
+from m1env.verifiers.code import CodeConfig, canonical_language
 
 __all__ = ["SPEC", "CodeEnv"]
 

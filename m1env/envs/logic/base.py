@@ -29,8 +29,8 @@ from typing import Any, ClassVar, Self
 from m1env.env import SingleTurnEnv
 from m1env.registry import EnvSpec
 from m1env.sources import Problem, ProceduralSource, check_difficulty, item_rng
-from verifiers import Score, Verifier
-from verifiers.extract import last_tag
+from m1env.verifiers import Score, Verifier
+from m1env.verifiers.extract import last_tag
 
 __all__ = [
     "FAMILIES",

@@ -22,7 +22,7 @@ from m1env.envs.logic._search import bitmask_search
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.envs.logic.sudoku import parse_grid, random_fill
 from m1env.sources import check_difficulty
-from verifiers import Score
+from m1env.verifiers import Score
 
 __all__ = ["Futoshiki", "FutoshikiConfig", "solve"]
 

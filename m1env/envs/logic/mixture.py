@@ -31,7 +31,7 @@ from m1env.env import SingleTurnEnv
 from m1env.envs.logic.base import LogicVerifier, generate_problem, load_family
 from m1env.registry import EnvSpec
 from m1env.sources import Problem, ProceduralSource, item_rng
-from verifiers import ENTRY_POINT_GROUP, Score, Verifier
+from m1env.verifiers import ENTRY_POINT_GROUP, Score, Verifier
 
 __all__ = [
     "SPEC",

@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
-from verifiers import Score
+from m1env.verifiers import Score
 
 __all__ = ["Nonogram", "NonogramConfig", "parse_picture", "runs"]
 

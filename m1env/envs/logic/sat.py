@@ -20,7 +20,7 @@ from typing import Any, Self
 
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
-from verifiers import Score
+from m1env.verifiers import Score
 
 __all__ = ["Sat", "SatConfig", "format_clause", "parse_assignment"]
 

@@ -26,7 +26,7 @@ from typing import Any, Self
 from m1env.envs.logic._search import bitmask_search
 from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
-from verifiers import Score
+from m1env.verifiers import Score
 
 __all__ = ["CATEGORIES", "Zebra", "ZebraConfig", "holds", "solve"]
 

@@ -35,7 +35,7 @@ from m1env.envs.math.env import MathEnv
 from m1env.errors import TaskError
 from m1env.registry import EnvSpec
 from m1env.sources import DatasetSource, Problem
-from verifiers.extract import last_boxed
+from m1env.verifiers.extract import last_boxed
 
 __all__ = ["SPEC", "LoadedDataset", "MathDatasetEnv", "load_dataset", "row_to_problem"]
 

@@ -1,6 +1,6 @@
 """``m1env/SWE-v0``: an agent fixes an issue in a real repository with tools, graded by tests.
 
-Each episode is one SWE-bench-style instance (:mod:`verifiers.swe`; the bundled set by
+Each episode is one SWE-bench-style instance (:mod:`m1env.verifiers.swe`; the bundled set by
 default, or ``path=`` a JSON/JSONL task file). ``reset`` lays the repository out in a
 fresh :class:`~m1env.envs.swe.workspace.Workspace` and returns the problem statement;
 each ``step`` takes an assistant message with OpenAI ``tool_calls`` (a dict or its
@@ -10,7 +10,7 @@ give the policy's server) and returns the tool results. Chat records go to
 ``tool_calls``, then one ``{"role": "tool", "tool_call_id", "content"}`` per call.
 
 Tools run against the workspace: ``bash`` and ``run_tests`` in the task's sandbox
-(:func:`verifiers.swe.runtime.runtime_for`: bwrap with the task's venv by default,
+(:func:`m1env.verifiers.swe.runtime.runtime_for`: bwrap with the task's venv by default,
 ``backend="docker"`` for the task's image) with the workspace mounted read-write at
 ``/repo``; ``view_file``, ``str_replace`` and ``create_file`` on the host, confined to
 the workspace. Limits (:class:`SWEConfig`): per step, wall/CPU seconds, memory and
@@ -19,7 +19,7 @@ observation bytes; per episode, ``max_steps`` and ``max_episode_s`` of wall time
 Episode end:
 
 * ``submit`` -> ``terminated``: the workspace's git diff against the base is graded by
-  :func:`verifiers.swe.grade.grade` (test files restored, hidden tests applied);
+  :func:`m1env.verifiers.swe.grade.grade` (test files restored, hidden tests applied);
   reward = ``info["score"].score``; ``info["patch"]`` and ``info["prediction"]``
   (SWE-bench's prediction record) carry the diff.
 * the step limit or the time limit -> ``truncated`` (``terminated`` False,
@@ -43,18 +43,18 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, SupportsFloat
 
-import sandbox
+from m1env import sandbox
 from m1env.env import MultiTurnEnv, Turn
 from m1env.envs.swe.tools import TOOLS, ToolCall, ToolCallError, parse_action, tool_schemas
 from m1env.envs.swe.workspace import MOUNT_POINT, Workspace, WorkspaceError, WorkspacePathError
+from m1env.errors import SWEError
 from m1env.registry import EnvSpec
 from m1env.sources import DatasetSource, Problem
 from m1env.task import Task
-from verifiers import Score
-from verifiers.swe import GradeLimits, SWEInstance, load_instances
-from verifiers.swe.errors import SWEError
-from verifiers.swe.grade import grade, prepare_tree, run_pytest
-from verifiers.swe.runtime import TaskRuntime, runtime_for
+from m1env.verifiers import Score
+from m1env.verifiers.swe import GradeLimits, SWEInstance, load_instances
+from m1env.verifiers.swe.grade import grade, prepare_tree, run_pytest
+from m1env.verifiers.swe.runtime import TaskRuntime, runtime_for
 
 __all__ = ["BUNDLED", "SPEC", "TOOLS", "SWEConfig", "SWEEnv", "tool_schemas"]
 

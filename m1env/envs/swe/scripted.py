@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from verifiers.swe import SWEInstance
-from verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
+from m1env.verifiers.swe import SWEInstance
+from m1env.verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
 
 __all__ = ["call", "patch_actions", "run_episode"]
 

@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from m1env.errors import ToolCallError
+
 __all__ = ["TOOLS", "TOOL_NAMES", "ToolCall", "ToolCallError", "parse_action", "tool_schemas"]
 
 MAX_CALLS_PER_ACTION = 16
@@ -107,10 +109,6 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 def tool_schemas() -> list[dict[str, Any]]:
     """A fresh copy of :data:`TOOLS` (callers may mutate it)."""
     return json.loads(json.dumps(TOOLS))
-
-
-class ToolCallError(ValueError):
-    """A malformed action or tool call; the message is shown to the agent."""
 
 
 @dataclass(frozen=True)

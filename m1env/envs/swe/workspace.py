@@ -26,8 +26,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from sandbox._local import sandbox_ids
-from sandbox._proc import owner_gone
+from m1env.errors import WorkspaceError, WorkspacePathError
+from m1env.sandbox._local import sandbox_ids
+from m1env.sandbox._proc import owner_gone
 
 __all__ = ["MOUNT_POINT", "Workspace", "WorkspaceError", "WorkspacePathError", "reap_stale"]
 
@@ -48,14 +49,6 @@ def reap_stale(base: Path) -> int:
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
-
-
-class WorkspaceError(RuntimeError):
-    """The workspace machinery failed (git, the file system)."""
-
-
-class WorkspacePathError(ValueError):
-    """A tool named a path outside the workspace, or one that cannot be used."""
 
 
 class Workspace:
