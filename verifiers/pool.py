@@ -176,7 +176,7 @@ class WorkerPool:
         self._pid = os.getpid()
         self._with_main = False
         _live_pools.add(self)
-        modules = sorted({"verifiers", *preload})
+        modules = sorted({"m1env.verifiers", *preload})
         if _CONTEXT.get_start_method() == "forkserver":
             # Only effective before the fork server starts; later pools share it.
             _CONTEXT.set_forkserver_preload(modules)
