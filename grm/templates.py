@@ -49,7 +49,7 @@ class Template:
 
 
 def available_templates() -> list[str]:
-    folder = resources.files("grm") / "templates"
+    folder = resources.files("m1env.grm") / "templates"
     return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".txt"))
 
 
@@ -58,7 +58,7 @@ def load_template(name: str) -> Template:
     match = _NAME.match(name)
     if not match:
         raise TemplateError(f"template names look like 'pointwise-v1', got {name!r}")
-    path = resources.files("grm") / "templates" / f"{name}.txt"
+    path = resources.files("m1env.grm") / "templates" / f"{name}.txt"
     if not path.is_file():
         raise TemplateError(f"unknown template {name!r}; available: {available_templates()}")
     return Template(name, match["kind"], int(match["version"]), path.read_text("utf-8"))
