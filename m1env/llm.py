@@ -18,8 +18,9 @@ attempt and the back-off between them. The clock starts when the call gets one o
 than the cap does not time out for its size. Each attempt gets the time that is left (or
 ``attempt_timeout``, when that is smaller, so a hung attempt can be retried in time); a
 back-off that would end past the deadline is not slept. A call therefore raises
-:class:`~m1env.errors.LLMTimeout` when an attempt ran out the deadline, and otherwise the last
-attempt's own error (a 503 kept up to the deadline is an ``LLMHTTPError`` with status 503).
+:class:`~m1env.errors.LLMTimeout` when an attempt ran out the deadline (its message names the
+error of the attempt before, if any), and otherwise the last attempt's own error (a 503 kept
+up until the next back-off would pass the deadline is an ``LLMHTTPError`` with status 503).
 The async face enforces the deadline as a hard bound; the sync face gives each httpx phase
 (connect, write, every read) the time left, which bounds a non-streamed answer (servers send
 it in one piece) but not a body trickled byte by byte.
@@ -98,6 +99,7 @@ class _Call:
     attempt_timeout: float | None
     start: float = 0.0
     attempts: int = 0
+    last: LLMError | None = None  # the latest attempt's failure
 
     def begin(self) -> None:
         self.start = time.monotonic()
@@ -116,15 +118,20 @@ class _Call:
 
     def failure(self, reply: httpx.Response | None, exc: BaseException | None) -> LLMError | None:
         """What went wrong with one attempt, or None for a 2xx answer."""
+        failure: LLMError | None = None
         if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
             tries = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
-            return LLMTimeout(f"{self.url} did not answer within {self.budget:g}s ({tries})")
-        if exc is not None:
-            return LLMConnectionError(f"cannot reach {self.url}: {type(exc).__name__}: {exc}")
-        assert reply is not None
-        if reply.status_code >= 400:
-            return LLMHTTPError(reply.status_code, reply.text, self.url)
-        return None
+            message = f"{self.url} did not answer within {self.budget:g}s ({tries})"
+            if self.last is not None and not isinstance(self.last, LLMTimeout):
+                # The deadline cut a retry short: say what the attempts before it got.
+                message += f"; the attempt before: {self.last}"
+            failure = LLMTimeout(message)
+        elif exc is not None:
+            failure = LLMConnectionError(f"cannot reach {self.url}: {type(exc).__name__}: {exc}")
+        elif reply is not None and reply.status_code >= 400:
+            failure = LLMHTTPError(reply.status_code, reply.text, self.url)
+        self.last = failure or self.last
+        return failure
 
     def retry_delay(self, failure: LLMError, reply: httpx.Response | None) -> float | None:
         """Seconds to wait before the next attempt, or None to give up and raise ``failure``."""
