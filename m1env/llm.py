@@ -100,6 +100,7 @@ class _Call:
     start: float = 0.0
     attempts: int = 0
     last: LLMError | None = None  # the latest attempt's failure
+    attempt_bound: bool = False  # the latest attempt was given attempt_timeout, not the rest
 
     def begin(self) -> None:
         self.start = time.monotonic()
@@ -112,6 +113,7 @@ class _Call:
         """Counts an attempt; the seconds it may take."""
         self.attempts += 1
         left = self.left
+        self.attempt_bound = self.attempt_timeout is not None and self.attempt_timeout < left
         if self.attempt_timeout is not None:
             left = min(left, self.attempt_timeout)
         return max(left, 1e-3)  # httpx reads 0 as "no time at all" on some phases
@@ -121,7 +123,12 @@ class _Call:
         failure: LLMError | None = None
         if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
             tries = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
-            message = f"{self.url} did not answer within {self.budget:g}s ({tries})"
+            limit = (
+                f"{self.attempt_timeout:g}s, its attempt timeout"
+                if self.attempt_bound
+                else f"{self.budget:g}s"
+            )
+            message = f"{self.url} did not answer within {limit} ({tries})"
             if self.last is not None and not isinstance(self.last, LLMTimeout):
                 # The deadline cut a retry short: say what the attempts before it got.
                 message += f"; the attempt before: {self.last}"

@@ -136,6 +136,16 @@ def test_attempt_timeout_retries_a_hung_attempt_within_the_deadline() -> None:
     assert out.text == "ok" and out.attempts == 2
 
 
+def test_attempts_that_all_hang_stop_when_retries_run_out() -> None:
+    with FakeChatServer(lambda req: Reply("hung", delay=2.0)) as server:
+        client = OpenAIClient(
+            server.base_url, timeout=10, attempt_timeout=0.2, max_retries=1, backoff=0.01
+        )
+        with pytest.raises(LLMTimeout, match=r"within 0\.2s, its attempt timeout \(2 attempts"):
+            client.chat(HI, model="m")
+    assert len(server.requests) == 2
+
+
 def test_retry_after_is_honoured() -> None:
     busy = Reply(status=429, raw_body="slow down", headers=(("Retry-After", "0.4"),))
     with FakeChatServer(_flaky(1, busy)) as server:
