@@ -1,7 +1,8 @@
 """Generative reward model: an LLM judge over OpenAI-compatible servers, online
 length-bias monitoring and recalibration (MiniMax-M1, section on GenRMs).
 
-Depends on :mod:`verifiers` (for Score) and never on :mod:`m1env`.
+Depends on :mod:`m1env.verifiers` (for Score) and :mod:`m1env.llm` (the OpenAI-compatible
+client), never on m1env's core, store, queue, service or CLI.
 """
 
 from m1env.grm.cache import JudgeCache, cache_key

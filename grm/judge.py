@@ -51,7 +51,7 @@ class JudgeConfig:
     pass_threshold: float = 0.7
     temperature: float = 0.0
     max_tokens: int = 512
-    timeout: float = 60.0
+    timeout: float = 60.0  # seconds for a whole call, its retries and back-off included
     max_retries: int = 3
     max_concurrency: int = 16
     max_response_chars: int = 50_000

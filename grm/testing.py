@@ -1,10 +1,12 @@
 """A real OpenAI-compatible chat server on loopback, for tests and simulations.
 
-:class:`FakeChatServer` answers ``POST /v1/chat/completions`` and ``GET /v1/models``
-over real HTTP from a Python function, so the judge's whole network path -- retries,
-timeouts, 5xx answers, malformed bodies -- is exercised without a GPU. The function
-receives the request body and returns the reply text, or a :class:`Reply` to set the
-status, the raw body or a delay.
+:class:`FakeChatServer` answers ``POST /v1/chat/completions``, ``POST /v1/completions``
+and ``GET /v1/models`` over real HTTP from a Python function, so the judge's and the
+rollouts' whole network path -- retries, timeouts, 5xx answers, malformed bodies, kept-alive
+connections -- is exercised without a GPU. The function receives the request body and
+returns the reply text, or a :class:`Reply` to set the status, headers, the raw body or a
+delay. ``requests`` holds the bodies in arrival order and ``peers`` the client's port of
+each (one port for many requests: the connection was reused).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     raw_body: str | None = None  # sent as-is instead of a chat-completions object
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. (("Retry-After", "1"),)
 
 
 Responder = Callable[[dict[str, Any]], "str | Reply"]
@@ -37,18 +40,25 @@ class FakeChatServer:
         self.responder = responder
         self.model = model
         self.requests: list[dict[str, Any]] = []
+        self.peers: list[int] = []
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _send(self, status: int, body: str) -> None:
+            def _send(
+                self, status: int, body: str, headers: tuple[tuple[str, str], ...] = ()
+            ) -> None:
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -65,11 +75,13 @@ class FakeChatServer:
                 except ValueError:
                     self._send(400, '{"error": "invalid JSON"}')
                     return
-                if self.path.rstrip("/") != "/v1/chat/completions":
+                path = self.path.rstrip("/")
+                if path not in ("/v1/chat/completions", "/v1/completions"):
                     self._send(404, '{"error": "not found"}')
                     return
                 with server._lock:
                     server.requests.append(request)
+                    server.peers.append(self.client_address[1])
                 reply = server.responder(request)
                 if isinstance(reply, str):
                     reply = Reply(reply)
@@ -77,28 +89,17 @@ class FakeChatServer:
                     time.sleep(reply.delay)
                 body = reply.raw_body
                 if body is None:
-                    body = json.dumps(
-                        {
-                            "id": "chatcmpl-fake",
-                            "object": "chat.completion",
-                            "model": server.model,
-                            "choices": [
-                                {
-                                    "index": 0,
-                                    "message": {"role": "assistant", "content": reply.text},
-                                    "finish_reason": "stop",
-                                }
-                            ],
-                            "usage": {"prompt_tokens": 0, "completion_tokens": 0},
-                        }
-                    )
+                    body = json.dumps(_answer(path, server.model, reply.text))
                 # The client may have given up already (the timeout tests).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self._send(reply.status, body)
+                    self._send(reply.status, body, reply.headers)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits up to one interval, and tests stop many servers.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -118,3 +119,19 @@ class FakeChatServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _answer(path: str, model: str, text: str) -> dict[str, Any]:
+    """A chat-completions or completions object holding ``text``."""
+    choice: dict[str, Any]
+    if path.endswith("/chat/completions"):
+        kind, choice = "chat.completion", {"message": {"role": "assistant", "content": text}}
+    else:
+        kind, choice = "text_completion", {"text": text}
+    return {
+        "id": "cmpl-fake",
+        "object": kind,
+        "model": model,
+        "choices": [{"index": 0, **choice, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+    }

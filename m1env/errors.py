@@ -67,11 +67,19 @@ sandbox at the bottom as much as the CLI at the top -- raises from here::
     │   ├── QueueUnavailable                (the broker could not take a job; it stays in SQL)
     │   └── ScoreTimeout                    (also TimeoutError: a synchronous wait ran out)
     ├── ClientError                         (m1env.client: the service refused; .status, .detail)
-    └── ServiceUnavailable                  (m1env.client: unreachable through every retry)
+    ├── ServiceUnavailable                  (m1env.client: unreachable through every retry)
+    └── LLMError                            (m1env.llm: an OpenAI-compatible server failed a call)
+        ├── LLMConnectionError              (unreachable through every retry)
+        ├── LLMHTTPError                    (non-2xx after retries; keeps status and body)
+        ├── LLMTimeout                      (also TimeoutError: the call's deadline passed)
+        └── LLMResponseError                (also ValueError: a 2xx that is not an OpenAI answer)
 
 What a sandboxed program does (crash, time out, exhaust memory) is never an exception: it is a
 verdict in :class:`m1env.sandbox.ExecResult`. ``Judge.score`` and every verifier turn their
 failures into ``Score(status="error")``; these exceptions come from the lower-level calls.
+The judge and the rollout engine both talk through :mod:`m1env.llm`; each turns an
+``LLMError`` into its own (``JudgeError``..., ``RolloutError``), chained, so callers catch
+what they always caught.
 """
 
 from __future__ import annotations
@@ -95,6 +103,11 @@ __all__ = [
     "JudgeError",
     "JudgeHTTPError",
     "JudgeTimeout",
+    "LLMConnectionError",
+    "LLMError",
+    "LLMHTTPError",
+    "LLMResponseError",
+    "LLMTimeout",
     "M1EnvError",
     "MathError",
     "ParseError",
@@ -455,3 +468,33 @@ class ClientError(M1EnvError):
 
 class ServiceUnavailable(M1EnvError):
     """The service could not be reached or stayed overloaded through every retry."""
+
+
+# -- the OpenAI-compatible client (m1env.llm) -----------------------------------------------
+
+
+class LLMError(M1EnvError):
+    """An OpenAI-compatible server did not give a usable answer to one call."""
+
+
+class LLMConnectionError(LLMError):
+    """The server could not be reached (refused, reset, DNS) through every retry."""
+
+
+class LLMHTTPError(LLMError):
+    """The server answered non-2xx (after retries when retryable); keeps ``status`` and ``body``."""
+
+    def __init__(self, status: int, body: str, url: str = "") -> None:
+        where = f"{url} answered" if url else "answered"
+        super().__init__(f"{where} HTTP {status}: {body[:300]}")
+        self.status = status
+        self.body = body
+        self.url = url
+
+
+class LLMTimeout(LLMError, TimeoutError):
+    """The call's deadline (its timeout, retries and back-off included) passed."""
+
+
+class LLMResponseError(LLMError, ValueError):
+    """A 2xx answer that is not the OpenAI object asked for; the message quotes its start."""

@@ -6,10 +6,13 @@ so a module's *unit* is read from its import name::
     sandbox  <-  verifiers  <-  core, catalogue  <-  infrastructure  <-  top floor
                  verifiers  <-  grm  <-  top floor
     policy   <-  trainer    <-  cli (the only part of m1env/ that imports the trainer or the policy)
+    llm      <-  grm, trainer (the one OpenAI-compatible client)
 
 core: ``m1env.task``, ``env``, ``registry``, ``checker``, ``sources``, ``spaces``, ``curriculum``;
 catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.grm_sinks``;
 top floor: ``m1env.service``, ``m1env.cli``, ``m1env.adapters``, ``m1env.client``, ``m1env.ui``.
+llm: ``m1env.llm``, the OpenAI-compatible HTTP client the judge and the rollouts share; it
+imports httpx and base only, so any tier may use it.
 base: ``m1env.errors`` (the one exception root) and ``m1env.settings`` (the environment
 variables), imported from anywhere, import nothing of ours but each other.
 """
@@ -42,6 +45,8 @@ def unit(module: str) -> str:
         return second
     if second in ("errors", "settings"):
         return "base"
+    if second == "llm":
+        return "llm"
     if second == "envs":
         return "catalogue"
     if second in INFRASTRUCTURE:
@@ -116,8 +121,10 @@ FORBIDDEN = {
     # The queue's workers run the service's SandboxFusion handler (m1env.service.compat).
     "infrastructure": {"policy", "trainer"},
     "trainer": {"top"},
-    "base": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
+    "llm": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
     | {"infrastructure", "top"},
+    "base": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
+    | {"infrastructure", "top", "llm"},
 }
 
 
@@ -156,6 +163,7 @@ def test_the_rules_see_imports():
     assert unit("m1env.store") == "infrastructure"
     assert unit("m1env.envs.logic.sat") == "catalogue"
     assert unit("m1env") == "core"
+    assert unit("m1env.llm") == "llm"
     assert unit("verifiers") == "external"  # a top-level `verifiers` is somebody else's
 
 

@@ -4,8 +4,9 @@
   and evaluation draw from different ``split``/index ranges so held-out seeds stay unseen.
 * A rollout *engine* turns prompts into completions with token ids and per-token log-probs:
   :class:`LocalEngine` runs the bundled policy in-process (:func:`m1env.policy.generate`, with M1's
-  repetition early stop); :class:`OpenAIEngine` calls any OpenAI-compatible ``/v1/completions``
-  server (vLLM, ``m1env policy serve``) and re-derives token ids with the byte tokenizer.
+  repetition early stop); :class:`OpenAIEngine` calls any OpenAI-compatible server's
+  ``/v1/chat/completions`` (vLLM, ``m1env policy serve``) through :class:`m1env.llm.OpenAIClient`
+  and re-derives token ids with the byte tokenizer. Both return :class:`m1env.llm.Completion`.
 * :func:`collect_groups` scores every completion with its environment's verifier
   (``env.score(response, task)``), applies DAPO's soft overlong punishment if asked, and, with
   dynamic sampling, drops groups whose rewards are all equal and generates more until the batch
@@ -14,10 +15,7 @@
 
 from __future__ import annotations
 
-import json
 import random
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,7 +28,8 @@ from m1env.trainer.scoring import LocalScorer, ScoreItem, Scorer
 from m1env.verifiers import Score
 
 from m1env.env import TaskEnv
-from m1env.errors import RolloutError
+from m1env.errors import LLMError, RolloutError
+from m1env.llm import Completion, OpenAIClient
 from m1env.registry import make
 from m1env.task import Task
 
@@ -58,14 +57,6 @@ def build_env(entry: EnvWeight) -> TaskEnv:
     return env
 
 
-@dataclass
-class Completion:
-    token_ids: list[int]
-    text: str
-    logprobs: list[float]
-    finish_reason: str
-
-
 class Engine(Protocol):
     """Produces one completion per prompt."""
 
@@ -89,16 +80,26 @@ class LocalEngine:
         self, prompts: Sequence[list[dict[str, str]]], config: GenerationConfig
     ) -> list[Completion]:
         gens = generate(self.model, self.tokenizer, list(prompts), config)
-        return [Completion(g.token_ids, g.text, g.logprobs, g.finish_reason) for g in gens]
+        return [
+            Completion(
+                text=g.text,
+                finish_reason=g.finish_reason,
+                token_ids=g.token_ids,
+                logprobs=g.logprobs,
+            )
+            for g in gens
+        ]
 
 
 class OpenAIEngine:
     """Any OpenAI-compatible server's ``/v1/chat/completions`` (vLLM, ``m1env policy serve``).
 
-    One request per prompt, ``workers`` in flight. Token ids are re-derived from the returned
-    text with the byte tokenizer (exact for byte-level models such as the bundled one); the
-    per-token log-probs come from ``logprobs.content`` when the server returns them and match
-    the ids in length, else they are NaN (the trainer recomputes old log-probs by default).
+    One request per prompt, ``workers`` in flight, through one :class:`~m1env.llm.OpenAIClient`
+    (retries with back-off; ``timeout`` bounds each request, its retries included). Token ids are
+    re-derived from the returned text with the byte tokenizer (exact for byte-level models such
+    as the bundled one); the per-token log-probs come from ``logprobs.content`` when the server
+    returns them and match the ids in length, else they are NaN (the trainer recomputes old
+    log-probs by default). Every failure is a :class:`~m1env.errors.RolloutError`.
     """
 
     def __init__(
@@ -108,21 +109,36 @@ class OpenAIEngine:
         *,
         timeout: float = 120.0,
         workers: int = 8,
+        max_retries: int = 3,
+        api_key: str | None = None,
     ) -> None:
         self.url = base_url.rstrip("/")
         if not self.url.endswith("/v1"):
             self.url += "/v1"
         self.timeout, self.workers = timeout, workers
+        self.client = OpenAIClient(
+            self.url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_concurrency=workers,
+        )
         self.tokenizer = ByteTokenizer()
         self.model = model or self._first_model()
 
     def _first_model(self) -> str:
         """The first id of ``GET /v1/models`` (what a server with one model serves)."""
-        reply = self._request("/models", None)
         try:
-            return str(reply["data"][0]["id"])
-        except (KeyError, IndexError, TypeError) as exc:
-            raise RolloutError(f"{self.url}/models lists no model; pass the model name") from exc
+            models = self.client.models()
+        except LLMError as exc:
+            raise RolloutError(f"rollout server failed: {exc}") from exc
+        if not models:
+            raise RolloutError(f"{self.url}/models lists no model; pass the model name")
+        return models[0]
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.client.close()
 
     def prompt_ids(self, prompt: list[dict[str, str]]) -> list[int]:
         return encode_prompt(self.tokenizer, prompt)
@@ -132,54 +148,31 @@ class OpenAIEngine:
     ) -> list[Completion]:
         def one(i_prompt: tuple[int, list[dict[str, str]]]) -> Completion:
             i, prompt = i_prompt
-            body = {
-                "model": self.model,
-                "messages": prompt,
-                "max_tokens": config.max_new_tokens,
-                "temperature": config.temperature,
-                "top_p": config.top_p,
-                "logprobs": True,
-                "seed": None if config.seed is None else config.seed + i,
-            }
-            reply = self._request("/chat/completions", body)
             try:
-                choice = reply["choices"][0]
-                text = choice["message"]["content"] or ""
-            except (KeyError, IndexError, TypeError) as exc:
-                raise RolloutError(f"malformed reply from {self.url}: {exc!r}") from exc
-            reason = str(choice.get("finish_reason") or "length")
-            ids = self.tokenizer.encode(text)
+                reply = self.client.chat(
+                    prompt,
+                    model=self.model,
+                    max_tokens=config.max_new_tokens,
+                    temperature=config.temperature,
+                    top_p=config.top_p,
+                    logprobs=True,
+                    seed=None if config.seed is None else config.seed + i,
+                )
+            except LLMError as exc:
+                raise RolloutError(f"rollout server failed: {exc}") from exc
+            reason = reply.finish_reason or "length"
+            ids = self.tokenizer.encode(reply.text)
             if reason == "stop":  # the stop token was sampled too; the trainer must see it
                 ids.append(self.tokenizer.im_end_id)
-            content = (choice.get("logprobs") or {}).get("content") or []
-            lps = [float(c.get("logprob", float("nan"))) for c in content][: len(ids)]
+            lps = reply.logprobs[: len(ids)]
             if len(lps) == len(ids) - 1 and reason == "stop":
                 lps.append(float("nan"))  # servers do not report the stop token's log-prob
             if len(lps) != len(ids):
                 lps = [float("nan")] * len(ids)
-            return Completion(ids, text, lps, reason)
+            return replace(reply, finish_reason=reason, token_ids=ids, logprobs=lps)
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return list(pool.map(one, enumerate(prompts)))
-
-    def _request(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
-        """GET (``body`` None) or POST JSON; errors carry the server's own message."""
-        req = urllib.request.Request(
-            self.url + path,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                data: dict[str, Any] = json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:500].decode("utf-8", "replace")
-            raise RolloutError(
-                f"rollout server {self.url}{path}: HTTP {exc.code}: {detail}"
-            ) from exc
-        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError, OSError) as exc:
-            raise RolloutError(f"rollout server {self.url}{path} failed: {exc}") from exc
-        return data
 
 
 class TaskSampler:

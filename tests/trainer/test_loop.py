@@ -42,7 +42,14 @@ class ScriptedEngine:
         for i, p in enumerate(prompts):
             a, b = p[-1]["content"].rstrip("=").split("+")
             text = f"<answer>{int(a) + int(b) + (i % 2)}</answer>"
-            out.append(Completion(list(text.encode()), text, [-0.1] * len(text), "stop"))
+            out.append(
+                Completion(
+                    text=text,
+                    finish_reason="stop",
+                    token_ids=list(text.encode()),
+                    logprobs=[-0.1] * len(text),
+                )
+            )
         return out
 
 
@@ -212,7 +219,12 @@ def test_overlong_shaping_and_error_reward(add_train) -> None:
     ids = [1]
 
     def comp(n_tokens: int, text: str = right) -> Completion:
-        return Completion(list(range(n_tokens)), text, [0.0] * n_tokens, "stop")
+        return Completion(
+            text=text,
+            finish_reason="stop",
+            token_ids=list(range(n_tokens)),
+            logprobs=[0.0] * n_tokens,
+        )
 
     out = score_completions(
         sampler,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import uvicorn
@@ -14,7 +16,8 @@ from m1env.trainer.config import EvalConfig
 from m1env.trainer.evaluate import evaluate
 from m1env.trainer.rollout import LocalEngine, OpenAIEngine
 
-from m1env.errors import RolloutError
+from m1env.errors import LLMHTTPError, RolloutError
+from m1env.llm import OpenAIClient
 
 
 def _free_port() -> int:
@@ -23,7 +26,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_server_rollouts_match_local(tiny_model, add_eval) -> None:
+@pytest.fixture
+def policy_server(tiny_model) -> Iterator[str]:
+    """The bundled policy server on loopback, in a thread; yields its base URL."""
     model, tok = tiny_model
     port = _free_port()
     server = uvicorn.Server(
@@ -36,19 +41,40 @@ def test_server_rollouts_match_local(tiny_model, add_eval) -> None:
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
         assert server.started
-        engine = OpenAIEngine(f"http://127.0.0.1:{port}")
-        assert engine.model == "tiny"  # discovered through /v1/models
-        cfg = EvalConfig(envs=add_eval, n=4, max_new_tokens=6)
-        remote = evaluate(engine, cfg)[0].rows
-        local = evaluate(LocalEngine(model, tok), cfg)[0].rows
-        assert [r["response"] for r in remote] == [r["response"] for r in local]
-        with pytest.raises(RolloutError, match="HTTP 400"):
-            OpenAIEngine(f"http://127.0.0.1:{port}", "other").complete(
-                [[{"role": "user", "content": "1+1="}]], GenerationConfig()
-            )
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_server_rollouts_match_local(tiny_model, add_eval, policy_server) -> None:
+    model, tok = tiny_model
+    engine = OpenAIEngine(policy_server)
+    assert engine.model == "tiny"  # discovered through /v1/models
+    cfg = EvalConfig(envs=add_eval, n=4, max_new_tokens=6)
+    remote = evaluate(engine, cfg)[0].rows
+    local = evaluate(LocalEngine(model, tok), cfg)[0].rows
+    assert [r["response"] for r in remote] == [r["response"] for r in local]
+    with pytest.raises(RolloutError, match="HTTP 400"):
+        OpenAIEngine(policy_server, "other").complete(
+            [[{"role": "user", "content": "1+1="}]], GenerationConfig()
+        )
+
+
+def test_the_client_reads_the_policy_servers_completions(tiny_model, policy_server) -> None:
+    """/v1/completions: the server's token ids and log-probs land in the one Completion."""
+    _, tok = tiny_model
+    client = OpenAIClient(f"{policy_server}/v1")
+    out = client.completion("1+1=", model="tiny", max_tokens=5, temperature=0.0, logprobs=0)
+    assert out.text == tok.decode(out.token_ids) and 0 < len(out.token_ids) <= 5
+    assert len(out.logprobs) == len(out.token_ids) and all(lp <= 0 for lp in out.logprobs)
+    assert out.finish_reason in ("stop", "length") and out.usage["completion_tokens"] > 0
+    chat = asyncio.run(client.achat([{"role": "user", "content": "1+1="}], model="tiny",
+                                    max_tokens=5, logprobs=True))  # fmt: skip
+    assert len(chat.logprobs) == len(chat.token_ids) == chat.usage["completion_tokens"]
+    with pytest.raises(LLMHTTPError) as info:  # a refused option: 400, not retried
+        client.completion("x", model="tiny", stream=True)
+    assert info.value.status == 400 and "stream" in info.value.body
 
 
 def test_unreachable_server_is_a_rollout_error() -> None:
