@@ -2,8 +2,8 @@
 
 Modules, in the order data flows through them:
 
-* :mod:`m1env.trainer.tasks` — ``trainer/Add-v0`` and ``trainer/Sat-v0`` (tiny 2-SAT), the
-  procedural tasks of the CPU presets;
+* :mod:`m1env.trainer.toy_envs` — ``trainer/Add-v0`` and ``trainer/Sat-v1`` (tiny 2-SAT), the
+  toy environments of the CPU presets;
 * :mod:`m1env.trainer.config` — typed, validated dataclasses (SFT, RL, evaluation, optimiser);
 * :mod:`m1env.trainer.rollout` — weighted task mixture, rollout engines (in-process policy or an
   OpenAI-compatible server), verifier scoring, dynamic sampling;

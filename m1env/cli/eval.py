@@ -57,10 +57,10 @@ def eval_command(args: argparse.Namespace) -> int:
     from m1env.trainer.config import EnvWeight, EvalConfig
     from m1env.trainer.evaluate import evaluate, format_table
     from m1env.trainer.rollout import Engine, LocalEngine, OpenAIEngine
-    from m1env.trainer.tasks import register_tasks
+    from m1env.trainer.toy_envs import register_toy_envs
 
     torch.set_num_threads(args.threads)
-    register_tasks()
+    register_toy_envs()
     temperature = (
         args.temperature if args.temperature is not None else (0.0 if args.k == 1 else 1.0)
     )

@@ -186,9 +186,9 @@ def _preset_command(args: argparse.Namespace) -> int:
 
 def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
     from m1env.trainer.config import EnvWeight
-    from m1env.trainer.tasks import register_tasks
+    from m1env.trainer.toy_envs import register_toy_envs
 
-    register_tasks()
+    register_toy_envs()
     return tuple(EnvWeight(**e) for e in args.env)
 
 
