@@ -17,9 +17,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from m1env.trainer.advantages import ADVANTAGES
-from m1env.trainer.losses import LOSSES
-
 from m1env.errors import TrainerConfigError
 
 __all__ = ["EnvWeight", "EvalConfig", "OptimConfig", "RLConfig", "SFTConfig"]
@@ -193,6 +190,10 @@ class RLConfig(_Base):
             raise TrainerConfigError(
                 "shard_invariant needs dynamic_sampling=False (refills depend on the shard)"
             )
+        # imported here: reading these dataclasses (the CLI's defaults) must not import torch
+        from m1env.trainer.advantages import ADVANTAGES
+        from m1env.trainer.losses import LOSSES
+
         if self.loss not in LOSSES:
             raise TrainerConfigError(f"unknown loss {self.loss!r}; choose one of {sorted(LOSSES)}")
         if self.advantage not in ADVANTAGES:

@@ -2,7 +2,7 @@
 
 ``tiny-mix`` (the default, what ``m1env train`` runs): the same tiny policy on a weighted
 mixture of multi-digit addition (``trainer/Add-v0``, operands below 20) and a logic family,
-tiny 2-SAT formulas (``trainer/Sat-v0`` difficulty 2: 4 variables, 4 clauses, any satisfying
+tiny 2-SAT formulas (``trainer/Sat-v1`` difficulty 2: 4 variables, 4 clauses, any satisfying
 assignment scores 1); held-out formulas and sums are evaluated per task before and after.
 
 ``tiny-add``: a 0.27 M-parameter hybrid policy (one
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from m1env.policy import PolicyConfig
 from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
-from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.trainer.toy_envs import ADD_ENV_ID, SAT_ENV_ID, register_toy_envs
 
 from m1env.errors import TrainerConfigError
 
@@ -80,7 +80,7 @@ def _tiny_rl(
 
 
 def _tiny_add() -> Preset:
-    register_tasks()
+    register_toy_envs()
     train = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "train"}),)
     held_out = (EnvWeight(ADD_ENV_ID, difficulty=2, kwargs={"split": "eval"}),)
     policy = _tiny_policy()
@@ -98,7 +98,7 @@ def _tiny_add() -> Preset:
 
 
 def _tiny_mix() -> Preset:
-    register_tasks()
+    register_toy_envs()
 
     def mixture(split: str, add_weight: float, sat_weight: float) -> tuple[EnvWeight, ...]:
         return (

@@ -20,6 +20,8 @@ __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
+    from m1env.trainer.config import EvalConfig
+
     p = subparsers.add_parser(
         "eval",
         help="accuracy and pass@k of a checkpoint or an OpenAI-compatible server",
@@ -27,8 +29,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--model", required=True, help="checkpoint directory or http(s) URL")
     p.add_argument("--env", action="append", required=True, help="environment id; repeatable")
-    p.add_argument("-n", type=int, default=100, help="tasks per environment (default 100)")
-    p.add_argument("-k", type=int, default=1, help="samples per task (default 1)")
+    p.add_argument(
+        "-n", type=int, default=EvalConfig.n, help="tasks per environment (default %(default)s)"
+    )
+    p.add_argument(
+        "-k", type=int, default=EvalConfig.k, help="samples per task (default %(default)s)"
+    )
     p.add_argument("--difficulty", type=int, default=None, help="task difficulty 1-10")
     p.add_argument(
         "--temperature",
@@ -36,8 +42,9 @@ def register(subparsers: Any) -> None:
         default=None,
         help="sampling temperature (default: 0 = greedy when k=1, else 1.0)",
     )
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--seed", type=int, default=12345)
+    # not EvalConfig's 32, which fits the toy environments: this command evaluates any of them
+    p.add_argument("--max-new-tokens", type=int, default=256, help="default: %(default)s")
+    p.add_argument("--seed", type=int, default=EvalConfig.seed, help="default: %(default)s")
     p.add_argument(
         "--server-model",
         default=None,
@@ -57,10 +64,10 @@ def eval_command(args: argparse.Namespace) -> int:
     from m1env.trainer.config import EnvWeight, EvalConfig
     from m1env.trainer.evaluate import evaluate, format_table
     from m1env.trainer.rollout import Engine, LocalEngine, OpenAIEngine
-    from m1env.trainer.tasks import register_tasks
+    from m1env.trainer.toy_envs import register_toy_envs
 
     torch.set_num_threads(args.threads)
-    register_tasks()
+    register_toy_envs()
     temperature = (
         args.temperature if args.temperature is not None else (0.0 if args.k == 1 else 1.0)
     )

@@ -22,6 +22,7 @@ torch is imported only when a command runs, so ``m1env --help`` works without th
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import uuid
@@ -50,53 +51,91 @@ def parse_env(text: str) -> dict[str, Any]:
     return out
 
 
+# Flags that set a config field default to that field's default: the config dataclasses are the
+# one source (tests/trainer/test_cli_defaults.py checks every flag). The presets import torch,
+# which building the parser must not, so two values stand here and the test checks them too.
+_DEFAULT_PRESET = "tiny-mix"  # = m1env.trainer.presets.DEFAULT_PRESET
+_THREADS = 2  # = m1env.trainer.presets.Preset.threads
+_DEFAULT = "default: %(default)s"
+
+
 def register(subparsers: Any) -> None:
+    from m1env.trainer.config import RLConfig, SFTConfig
+
     p = subparsers.add_parser(
         "train",
         help="train the bundled policy (SFT + CISPO); no arguments: the CPU preset",
         description="SFT then CISPO on a preset (no arguments), or one phase: sft, rl.",
     )
-    p.add_argument("--preset", default="tiny-mix", help="preset name (default: %(default)s)")
+    p.add_argument("--preset", default=_DEFAULT_PRESET, help="preset name (default: %(default)s)")
     p.add_argument("--out", default=None, help="run directory (default: runs/<preset>)")
     p.add_argument("--seed", type=int, default=None, help="override the preset's seed")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--loss", default=None, help="override the RL loss (cispo, dapo, grpo, ...)")
     p.add_argument("--sft-steps", type=int, default=None, help="override SFT steps")
     p.add_argument("--rl-steps", type=int, default=None, help="override RL steps")
-    _scoring_options(p)
+    _scoring_options(p, scoring=None)  # None: the preset's
     p.set_defaults(func=_preset_command)
     sub = p.add_subparsers(dest="train_command", metavar="PHASE")
 
     sft = sub.add_parser("sft", help="supervised warm start on generator-written solutions")
-    _common(sft)
-    sft.add_argument("--batch-size", type=int, default=32)
-    sft.add_argument("--lr", type=float, default=3e-3)
+    _common(sft, SFTConfig.steps, SFTConfig.seed)
+    sft.add_argument("--batch-size", type=int, default=SFTConfig.batch_size, help=_DEFAULT)
+    sft.add_argument("--lr", type=float, default=SFTConfig.optim.lr, help=_DEFAULT)
     sft.add_argument("--init", default=None, help="start from this checkpoint (default: fresh)")
     sft.add_argument(
         "--policy-preset",
-        default="tiny-mix",
+        default=_DEFAULT_PRESET,
         help="fresh policy sized as this preset's (default: %(default)s); 'bundled' = 15 M",
     )
     sft.set_defaults(func=_sft_command)
 
     rl = sub.add_parser("rl", help="RL from a checkpoint (CISPO by default)")
-    _common(rl)
+    _common(rl, RLConfig.steps, RLConfig.seed)
     rl.add_argument("--init", required=True, help="policy checkpoint to start from")
-    rl.add_argument("--loss", default="cispo", help="cispo, cispo-mask, dapo, grpo, drgrpo")
-    rl.add_argument("--advantage", default="grpo", help="grpo (std-normalised) or drgrpo")
-    rl.add_argument("--prompts", type=int, default=16, help="prompts per step")
-    rl.add_argument("--group-size", type=int, default=8, help="completions per prompt (G)")
-    rl.add_argument("--max-new-tokens", type=int, default=64)
-    rl.add_argument("--lr", type=float, default=1e-3)
-    rl.add_argument("--eps-low", type=float, default=None)
-    rl.add_argument("--eps-high", type=float, default=None)
-    rl.add_argument("--update-rounds", type=int, default=2)
+    rl.add_argument(
+        "--loss", default=RLConfig.loss, help="cispo, cispo-mask, dapo, grpo, drgrpo; " + _DEFAULT
+    )
+    rl.add_argument(
+        "--advantage",
+        default=RLConfig.advantage,
+        help="grpo (std-normalised) or drgrpo; " + _DEFAULT,
+    )
+    rl.add_argument(
+        "--prompts",
+        type=int,
+        default=RLConfig.prompts_per_step,
+        help="prompts per step; " + _DEFAULT,
+    )
+    rl.add_argument(
+        "--group-size",
+        type=int,
+        default=RLConfig.group_size,
+        help="completions per prompt (G); " + _DEFAULT,
+    )
+    # one length stage from the command line: the window of the config's first stage
+    rl.add_argument(
+        "--max-new-tokens", type=int, default=RLConfig.length_stages[0][1], help=_DEFAULT
+    )
+    rl.add_argument("--lr", type=float, default=RLConfig.optim.lr, help=_DEFAULT)
+    rl.add_argument(
+        "--eps-low", type=float, default=RLConfig.eps_low, help="default: the loss's own"
+    )
+    rl.add_argument(
+        "--eps-high", type=float, default=RLConfig.eps_high, help="default: the loss's own"
+    )
+    rl.add_argument("--update-rounds", type=int, default=RLConfig.update_rounds, help=_DEFAULT)
     rl.add_argument("--rollout-url", default=None, help="OpenAI-compatible server for rollouts")
-    rl.add_argument("--checkpoint-every", type=int, default=10)
+    rl.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=RLConfig.checkpoint_every,
+        help="steps between checkpoints, 0: only at the end; " + _DEFAULT,
+    )
     rl.add_argument(
         "--device", default="auto", help="auto (a GPU when there is one), cpu, cuda, cuda:N"
     )
-    _scoring_options(rl)
+    _scoring_options(rl, scoring=RLConfig.scoring)
     rl.add_argument(
         "--store",
         default=None,
@@ -105,17 +144,22 @@ def register(subparsers: Any) -> None:
     rl.set_defaults(func=_rl_command)
 
 
-def _scoring_options(p: argparse.ArgumentParser) -> None:
+def _scoring_options(p: argparse.ArgumentParser, *, scoring: str | None) -> None:
+    from m1env.trainer.scoring import QueueScorer
+
     p.add_argument(
         "--scoring",
         choices=("local", "queue"),
-        default=None,
+        default=scoring,
         help="score rollouts in this process (local, default) or through the Celery queue",
     )
     p.add_argument("--database-url", default=None, help="jobs database for --scoring queue")
     p.add_argument("--broker-url", default=None, help="Redis broker for --scoring queue")
     p.add_argument(
-        "--queue-timeout", type=float, default=300.0, help="seconds to wait for a batch's scores"
+        "--queue-timeout",
+        type=float,
+        default=inspect.signature(QueueScorer).parameters["timeout_s"].default,
+        help="seconds to wait for a batch's scores; " + _DEFAULT,
     )
     p.add_argument(
         "--tensorboard", default=None, metavar="DIR", help="also write TensorBoard scalars to DIR"
@@ -136,7 +180,7 @@ def _scorer(args: argparse.Namespace, run_id: str) -> Any:
     )
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, steps: int, seed: int) -> None:
     p.add_argument(
         "--env",
         action="append",
@@ -144,10 +188,10 @@ def _common(p: argparse.ArgumentParser) -> None:
         required=True,
         help="environment ID[:WEIGHT[:DIFFICULTY]]; repeat for a mixture",
     )
-    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--steps", type=int, default=steps, help=_DEFAULT)
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=seed, help=_DEFAULT)
+    p.add_argument("--threads", type=int, default=_THREADS, help="torch CPU threads; " + _DEFAULT)
 
 
 def _preset_command(args: argparse.Namespace) -> int:
@@ -186,9 +230,9 @@ def _preset_command(args: argparse.Namespace) -> int:
 
 def _envs(args: argparse.Namespace) -> tuple[Any, ...]:
     from m1env.trainer.config import EnvWeight
-    from m1env.trainer.tasks import register_tasks
+    from m1env.trainer.toy_envs import register_toy_envs
 
-    register_tasks()
+    register_toy_envs()
     return tuple(EnvWeight(**e) for e in args.env)
 
 
@@ -263,7 +307,7 @@ def _rl_command(args: argparse.Namespace) -> int:
             optim=OptimConfig(lr=args.lr),
             seed=args.seed,
             checkpoint_every=args.checkpoint_every,
-            scoring=args.scoring or "local",
+            scoring=args.scoring,
         )
         distributed = init_from_env()  # under torchrun: one rank per process, gloo or NCCL
         rank, _ = rank_world()

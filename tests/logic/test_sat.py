@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import random
 
 import pytest
 
-from m1env.envs.logic.sat import SatConfig
+from m1env.envs.logic.base import generate_problem
+from m1env.envs.logic.sat import SatConfig, planted_cnf
 from tests.logic.helpers_b import answer_of, assert_correct, assert_wrong, check_contract, items
 
 F = "sat"
@@ -65,3 +69,23 @@ def test_config_validates():
         SatConfig(k=7)
     with pytest.raises(ValueError):
         SatConfig(variables=1)
+
+
+def test_items_are_pinned():
+    # m1env/Sat-v0's items are part of its identity: a change here needs a version bump
+    digest = hashlib.sha256()
+    for seed, index, difficulty in itertools.product(range(3), range(10), (1, 5, 10)):
+        p = generate_problem(F, seed, index, difficulty)
+        digest.update(json.dumps([p.question, p.answer, p.solution], sort_keys=True).encode())
+    assert digest.hexdigest() == "cd1e27188f3ea261c1c740fa6724778927981d8972cfe260f9f009dfee3d125d"
+
+
+def test_planted_cnf_distinct_and_its_limit():
+    for index in range(50):
+        cnf = planted_cnf(random.Random(index), 4, 12, 2, distinct=True)
+        assert len({tuple(c) for c in cnf.clauses}) == 12
+        assert satisfies(cnf.planted, cnf.clauses)
+        assert all(abs(a) < abs(b) for a, b in cnf.clauses)
+    # 6 pairs of 4 variables x 3 sign patterns the planted assignment satisfies
+    with pytest.raises(ValueError, match="distinct"):
+        planted_cnf(random.Random(0), 4, 19, 2, distinct=True)

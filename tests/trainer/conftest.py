@@ -4,7 +4,7 @@ import pytest
 import torch
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, PolicyConfig
 from m1env.trainer.config import EnvWeight
-from m1env.trainer.tasks import ADD_ENV_ID, register_tasks
+from m1env.trainer.toy_envs import ADD_ENV_ID, register_toy_envs
 
 torch.set_num_threads(1)
 
@@ -30,11 +30,11 @@ def tiny_model() -> tuple[HybridMoEForCausalLM, ByteTokenizer]:
 
 @pytest.fixture
 def add_train() -> tuple[EnvWeight, ...]:
-    register_tasks()
+    register_toy_envs()
     return (EnvWeight(ADD_ENV_ID, difficulty=1, kwargs={"split": "train"}),)
 
 
 @pytest.fixture
 def add_eval() -> tuple[EnvWeight, ...]:
-    register_tasks()
+    register_toy_envs()
     return (EnvWeight(ADD_ENV_ID, difficulty=1, kwargs={"split": "eval"}),)

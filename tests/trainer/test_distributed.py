@@ -19,7 +19,7 @@ from m1env.trainer.logprobs import token_logprobs
 from m1env.trainer.losses import LOSSES, NORMALISERS
 from m1env.trainer.rl import train_rl
 from m1env.trainer.scoring import ScoreItem
-from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.trainer.toy_envs import ADD_ENV_ID, SAT_ENV_ID, register_toy_envs
 from m1env.verifiers import Score
 
 from .conftest import TINY
@@ -50,7 +50,7 @@ def _worker(rank: int, port: int, tmp: str) -> None:
             _grads(model, [rank * 2, rank * 2 + 1], loss_name, scale=True)
             all_reduce_grads(model, 2)
             torch.save([p.grad for p in model.parameters()], f"{tmp}/{loss_name}-rank{rank}.pt")
-        register_tasks()
+        register_toy_envs()
         torch.manual_seed(rank)  # different weights per rank: train_rl must broadcast rank 0's
         model = HybridMoEForCausalLM(TINY)
         cfg = RLConfig(
@@ -97,7 +97,7 @@ NO_AUX = dataclasses.replace(TINY, router_aux_loss_coef=0.0)
 
 
 def _invariant_config() -> RLConfig:
-    register_tasks()
+    register_toy_envs()
     return RLConfig(
         envs=(
             EnvWeight(ADD_ENV_ID, difficulty=1, kwargs={"split": "train"}),

@@ -17,7 +17,7 @@ from m1env.trainer.config import EnvWeight, OptimConfig, RLConfig
 from m1env.trainer.rl import train_rl
 from m1env.trainer.rollout import build_env
 from m1env.trainer.scoring import LocalScorer, QueueScorer, ScoreItem
-from m1env.trainer.tasks import ADD_ENV_ID, SAT_ENV_ID, register_tasks
+from m1env.trainer.toy_envs import ADD_ENV_ID, SAT_ENV_ID, register_toy_envs
 from m1env.verifiers import Score
 
 from tests.queue import conftest as _queue
@@ -57,7 +57,7 @@ class Checked:
 def test_rl_steps_scored_through_the_queue_match_in_process_scoring(
     db_url: str, trainer_broker: str, workers: list[Worker], tmp_path: Path
 ) -> None:
-    register_tasks()
+    register_toy_envs()
     start_worker(workers, db_url, trainer_broker, tmp_path, concurrency=2)
     queue = QueueScorer(database_url=db_url, broker_url=trainer_broker, timeout_s=60)
     checked = Checked(queue)
@@ -111,7 +111,7 @@ def test_rl_steps_scored_through_the_queue_match_in_process_scoring(
 def test_queue_without_workers_gives_error_scores_not_zeros(
     db_url: str, trainer_broker: str
 ) -> None:
-    register_tasks()
+    register_toy_envs()
     env = build_env(EnvWeight(ADD_ENV_ID, difficulty=1))
     task = env.make_task(0, 1)
     queue = QueueScorer(database_url=db_url, broker_url=trainer_broker, timeout_s=0.5)

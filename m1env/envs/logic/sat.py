@@ -13,6 +13,7 @@ signed literals ``1 -2 3 ...``. Every variable must be assigned exactly once.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from m1env.envs.logic.base import Family, FamilyConfig, Puzzle, register_family
 from m1env.sources import check_difficulty
 from m1env.verifiers import Score
 
-__all__ = ["Sat", "SatConfig", "format_clause", "parse_assignment"]
+__all__ = ["PlantedCnf", "Sat", "SatConfig", "format_clause", "parse_assignment", "planted_cnf"]
 
 _PAIR = re.compile(r"x?\s*(\d+)\s*(?:=|:|->|→)\s*(true|false|t|f|1|0)\b", re.IGNORECASE)
 _LITERAL = re.compile(r"[+-]?\d+")
@@ -46,6 +47,50 @@ class SatConfig(FamilyConfig):
     def for_difficulty(cls, difficulty: int) -> Self:
         d = check_difficulty(difficulty)
         return cls(variables=3 + 2 * d, clause_ratio=round(3.0 + 0.13 * d, 2), k=3)
+
+
+@dataclass(frozen=True)
+class PlantedCnf:
+    """A k-CNF formula over x1..xn and the assignment it was built to satisfy."""
+
+    variables: int
+    clauses: list[list[int]]  # signed literals (``-v`` negates ``xv``), sorted by variable
+    planted: list[bool]
+
+    def reference(self) -> dict[str, Any]:
+        """The ``logic/sat`` checker's reference: it accepts any model of ``clauses``."""
+        return {
+            "variables": self.variables,
+            "clauses": self.clauses,
+            "solution": [int(v) for v in self.planted],
+        }
+
+
+def planted_cnf(
+    rng: random.Random, variables: int, clauses: int, k: int, *, distinct: bool = False
+) -> PlantedCnf:
+    """A random satisfiable k-CNF formula: the one generator behind ``m1env/Sat-v0`` and the
+    trainer's toy 2-SAT environment.
+
+    It plants a uniform assignment, then draws each clause as ``k`` distinct variables with a
+    sign each, redrawing a clause the assignment falsifies (and, if ``distinct``, one already
+    in the formula). The draw order is part of the tasks' identity: changing it changes every
+    ``m1env/Sat-v0`` item, so it needs a version bump.
+    """
+    if not 1 <= k <= variables:
+        raise ValueError(f"k must be in [1, {variables}], got {k}")
+    # each k-subset of variables has 2**k - 1 sign patterns the planted assignment satisfies
+    if distinct and clauses > math.comb(variables, k) * (2**k - 1):
+        raise ValueError(f"no {clauses} distinct satisfied {k}-clauses over {variables} variables")
+    planted = [rng.random() < 0.5 for _ in range(variables)]
+    formula: list[list[int]] = []
+    while len(formula) < clauses:
+        chosen = rng.sample(range(1, variables + 1), k)
+        clause = sorted((v if rng.random() < 0.5 else -v for v in chosen), key=abs)
+        satisfied = any(planted[abs(lit) - 1] == (lit > 0) for lit in clause)
+        if satisfied and not (distinct and clause in formula):
+            formula.append(clause)
+    return PlantedCnf(variables=variables, clauses=formula, planted=planted)
 
 
 def format_clause(clause: list[int]) -> str:
@@ -91,30 +136,22 @@ class Sat(Family):
     config_cls = SatConfig
 
     def generate(self, rng: random.Random, config: SatConfig) -> Puzzle:
-        n, k = config.variables, config.k
-        planted = [rng.random() < 0.5 for _ in range(n)]
-        clauses: list[list[int]] = []
-        for _ in range(max(1, round(config.clause_ratio * n))):
-            while True:
-                chosen = rng.sample(range(1, n + 1), k)
-                clause = [v if rng.random() < 0.5 else -v for v in chosen]
-                if any(planted[abs(lit) - 1] == (lit > 0) for lit in clause):
-                    break
-            clauses.append(sorted(clause, key=abs))
-        formula = " AND\n".join(format_clause(c) for c in clauses)
+        n = config.variables
+        cnf = planted_cnf(rng, n, max(1, round(config.clause_ratio * n)), config.k)
+        formula = " AND\n".join(format_clause(c) for c in cnf.clauses)
         question = (
             f"Find values (1 = true, 0 = false) for the variables x1 to x{n} that make this "
             f"formula true:\n{formula}\n"
             f"Any satisfying assignment is accepted.\n"
             f"Answer format: every variable once, e.g. `x1=1, x2=0, x3=1`."
         )
-        answer = ", ".join(f"x{i + 1}={int(v)}" for i, v in enumerate(planted))
+        answer = ", ".join(f"x{i + 1}={int(v)}" for i, v in enumerate(cnf.planted))
         return Puzzle(
             question=question,
-            reference={"variables": n, "clauses": clauses, "solution": [int(v) for v in planted]},
+            reference=cnf.reference(),
             answer=answer,
             explanation="Propagate unit clauses and backtrack on conflicts (DPLL).",
-            metadata={"clauses": len(clauses)},
+            metadata={"clauses": len(cnf.clauses)},
         )
 
     def check(self, answer: str, reference: Any) -> Score:

@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from m1env.trainer.rollout import EVAL_INDEX_BASE, build_env
-from m1env.trainer.tasks import (
+from m1env.trainer.toy_envs import (
     ADD_ENV_ID,
     HELD_OUT_INDEX,
     SAT_ENV_ID,
     add_problem,
     held_out,
-    register_tasks,
+    register_toy_envs,
     sat_problem,
 )
 
@@ -17,7 +17,7 @@ from m1env.errors import TrainerConfigError
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:
-    register_tasks()
+    register_toy_envs()
     for split in ("train", "eval"):
         env = build_env(EnvWeight(ADD_ENV_ID, kwargs={"split": split}))
         for i in range(30):
@@ -44,7 +44,7 @@ def test_add_is_a_pure_function_of_coordinates() -> None:
 
 
 def test_sat_splits_are_disjoint_and_any_satisfying_assignment_scores() -> None:
-    register_tasks()
+    register_toy_envs()
     formulas: dict[str, set[str]] = {}
     for split in ("train", "eval"):
         env = build_env(EnvWeight(SAT_ENV_ID, kwargs={"split": split}))

@@ -1,16 +1,19 @@
-"""Tiny procedural tasks for the CPU preset: short prompts, short answers, real verification.
+"""The trainer's toy environments for the CPU presets: short prompts, short answers, real
+verification.
 
 ``trainer/Add-v0`` asks ``"a+b="`` and is scored by the ``exact`` verifier on
 ``<answer>a+b</answer>``. Difficulty sets the operand range: operands are drawn uniformly
 below ``BOUNDS[d]`` (difficulty 1: 0-9, 2: 0-19, 3: 0-49, 4: 0-99, ... 10: 0-99999).
 
-``trainer/Sat-v0`` is the logic family: a satisfiable 2-CNF formula in compact DIMACS style,
+``trainer/Sat-v1`` is the logic family: a satisfiable 2-CNF formula in compact DIMACS style,
 ``"sat 1 -2,2 3,-1 -3="`` (clauses separated by commas, ``-v`` negates ``xv``), answered with
 one signed literal per variable, ``<answer>1 -2 3</answer>``. It is scored by the logic
 package's ``logic/sat`` verifier, which accepts *any* satisfying assignment, not only the
 planted one the SFT solutions show: RL can be rewarded for answers SFT never saw. Difficulty
-``d`` has ``d + 2`` variables and ``d + 2`` clauses (the generator plants an assignment and
-redraws any clause it falsifies, as :mod:`m1env.envs.logic.sat` does).
+``d`` has ``d + 2`` variables and ``d + 2`` distinct clauses, drawn by the same planted k-CNF
+generator as ``m1env/Sat-v0`` (:func:`m1env.envs.logic.sat.planted_cnf`: it plants an
+assignment and redraws any clause it falsifies). v0 had a generator of its own that drew the
+signs in another order; v1's formulas differ from v0's.
 
 Held-out evaluation must not see training problems, and index ranges alone do not ensure that
 for a problem space this small. So every ``(a, b)`` pair (every formula) belongs to exactly
@@ -21,7 +24,7 @@ pairs, items below are training pairs — so ``m1env eval --env trainer/Add-v0``
 without any option.
 
 The environments register themselves (in code, not as an entry point, so the scoring side never
-sees it) when :func:`register_tasks` is called; the trainer's presets call it.
+sees it) when :func:`register_toy_envs` is called; the trainer's presets call it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import hashlib
 from typing import Any, ClassVar
 
 from m1env.env import SingleTurnEnv
+from m1env.envs.logic.sat import planted_cnf
 from m1env.errors import UnknownEnvironmentError
 from m1env.registry import EnvSpec, register, spec
 from m1env.sources import Problem, ProceduralSource, item_rng
@@ -42,12 +46,14 @@ __all__ = [
     "SatEnv",
     "add_problem",
     "held_out",
-    "register_tasks",
+    "register_toy_envs",
     "sat_problem",
 ]
 
 ADD_ENV_ID = "trainer/Add-v0"
-SAT_ENV_ID = "trainer/Sat-v0"
+# v1: clauses drawn by m1env.envs.logic.sat.planted_cnf (signs in the sampled variables' order,
+# not sorted order as v0 drew them), so every formula differs from v0's
+SAT_ENV_ID = "trainer/Sat-v1"
 SPLITS = ("train", "eval", "auto")
 HELD_OUT_INDEX = 1 << 40
 BOUNDS = (10, 20, 50, 100, 200, 500, 1000, 5000, 10000, 100000)
@@ -103,33 +109,27 @@ class AddEnv(SingleTurnEnv):
 
 def sat_problem(seed: int, index: int, difficulty: int, split: str = "train") -> Problem:
     """A satisfiable 2-CNF formula over ``difficulty + 2`` variables, in the given split."""
-    n = clauses = difficulty + 2
+    n = difficulty + 2
     rng = item_rng(seed, index, difficulty, salt=f"sat/{split}")
     want_eval = split == "eval"
     while True:  # rejection sampling on the formula's split, as for Add
-        planted = [rng.random() < 0.5 for _ in range(n)]
-        formula: list[list[int]] = []
-        while len(formula) < clauses:
-            chosen = sorted(rng.sample(range(1, n + 1), 2))
-            clause = [v if rng.random() < 0.5 else -v for v in chosen]
-            satisfied = any(planted[abs(lit) - 1] == (lit > 0) for lit in clause)
-            if satisfied and clause not in formula:
-                formula.append(clause)
-        text = ",".join(" ".join(str(lit) for lit in c) for c in formula)
+        # distinct clauses: with 4 variables a repeated clause would waste a quarter of it
+        cnf = planted_cnf(rng, n, n, 2, distinct=True)
+        text = ",".join(" ".join(str(lit) for lit in c) for c in cnf.clauses)
         if _held_out_key(f"sat:{text}") == want_eval:
             break
-    answer = " ".join(str(v if planted[v - 1] else -v) for v in range(1, n + 1))
+    answer = " ".join(str(v if cnf.planted[v - 1] else -v) for v in range(1, n + 1))
     return Problem(
         question=f"sat {text}=",
         # the logic/sat verifier's reference: it checks any assignment against the clauses
-        answer={"variables": n, "clauses": formula, "solution": [int(v) for v in planted]},
+        answer=cnf.reference(),
         solution=f"<answer>{answer}</answer>",
         metadata={"split": split},
     )
 
 
 class SatEnv(SingleTurnEnv):
-    """Tiny 2-SAT puzzles scored by ``logic/sat``; see the module docstring."""
+    """Tiny 2-SAT formulas scored by ``logic/sat``; see the module docstring."""
 
     answer_instruction: ClassVar[str] = ""
 
@@ -162,8 +162,8 @@ _SPECS = (
 )
 
 
-def register_tasks() -> None:
-    """Register ``trainer/Add-v0`` and ``trainer/Sat-v0`` with the m1env registry (idempotent)."""
+def register_toy_envs() -> None:
+    """Register ``trainer/Add-v0`` and ``trainer/Sat-v1`` with the m1env registry (idempotent)."""
     for entry in _SPECS:
         try:
             spec(entry.id)
