@@ -89,7 +89,8 @@ from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supe
 from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager
-from ..contract import ExecResult
+from ..contract import ExecResult, Mount
+from ..environments import TOOLS_DIR, VENV_MOUNT, EnvironmentSpec, PreparedEnvironment
 from ..languages import languages
 from ..limiter import JobLimiter
 
@@ -167,6 +168,25 @@ class BwrapBackend(Backend):
     def close(self) -> None:
         if self._slots is not None:
             self._slots.close()
+
+    def prepare_environment(self, spec: EnvironmentSpec) -> PreparedEnvironment:
+        """A venv per content hash, and the tools per key, mounted read-only (``_venv``)."""
+        from ._venv import ensure_tools, ensure_venv, site_packages
+
+        venv, built = ensure_venv(spec)
+        site = site_packages(venv).relative_to(venv).as_posix()
+        mounts = {VENV_MOUNT: Mount(str(venv))}
+        if spec.tools:
+            mounts[TOOLS_DIR] = Mount(str(ensure_tools(spec)))
+        return PreparedEnvironment(
+            backend=self,
+            mounts=mounts,
+            site_dirs=(f"{VENV_MOUNT}/{site}",),
+            tools_dir=TOOLS_DIR if spec.tools else None,
+            bin_dirs=(f"{VENV_MOUNT}/bin",),
+            key=venv.name,
+            built=built,
+        )
 
     def waiting_workdirs(self) -> set[str]:
         """Empty work dirs of sandboxes prepared ahead of time (no job's files yet)."""

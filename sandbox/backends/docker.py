@@ -72,6 +72,7 @@ from m1env.errors import SandboxInternalError
 from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
 from ..contract import ExecResult, Limits, Mount
+from ..environments import TOOLS_DIR, EnvironmentSpec, PreparedEnvironment, derived_backend
 from ..limiter import JobLimiter
 
 __all__ = ["DEFAULT_IMAGE", "DockerBackend"]
@@ -223,6 +224,24 @@ class DockerBackend(Backend):
             "isolation": "network none, read-only root, cap_drop ALL, no-new-privileges, "
             "seccomp default, memory/pids/CPU limits, one container per job",
         }
+
+    def prepare_environment(self, spec: EnvironmentSpec) -> PreparedEnvironment:
+        """An image per content hash FROM this backend's image (``_image``); its jobs run
+        on a backend of that image, one per image with a pool of one (pools are per
+        image, and one task's jobs seldom overlap)."""
+        from ._image import SITE_DIR, build_image
+
+        tag, built = build_image(spec, self.image)
+        backend = derived_backend(
+            "docker", tag, lambda: DockerBackend(self.limiter, image=tag, pool_size=1)
+        )
+        return PreparedEnvironment(
+            backend=backend,
+            site_dirs=(SITE_DIR,),
+            tools_dir=TOOLS_DIR if spec.tools else None,
+            key=tag,
+            built=built,
+        )
 
     # -- containers --------------------------------------------------------------
 
