@@ -63,7 +63,8 @@ def build_image(spec: EnvironmentSpec, base: str) -> tuple[str, bool]:
                 f"COPY runner {ENV_ROOT}/runner\n"
                 f"COPY site {SITE_DIR}\n"
                 f"COPY repo {ENV_ROOT}/repo\n"
-                # json.dumps quotes and escapes: a name cannot add instructions.
+                # json.dumps quotes and escapes: a name cannot add instructions. (The
+                # label names are those of images the SWE verifier built before the move.)
                 f"LABEL m1env.swe.repo={json.dumps(spec.name)} m1env.swe.key={json.dumps(tag)}\n"
             )
             try:

@@ -22,6 +22,11 @@ it (a job of another shape kills it and starts on demand).  Each sandbox runs
 exactly one job.  Without writable cgroups the backend starts bwrap through
 ``preexec_fn`` with rlimits only.
 
+Task environments (:meth:`BwrapBackend.prepare_environment`, built in
+``m1env.sandbox.backends._venv``): a venv per content hash on the host, bound read-only
+at ``/opt/m1env/venv`` with the tool tree at ``/opt/m1env/runner``; jobs of the task add
+them to ``sys.path``.
+
 Protects against:
     * network egress of any kind (loopback Redis/PostgreSQL included): the network
       namespace has only a down ``lo`` unless ``Limits.network`` is true;
@@ -51,6 +56,10 @@ Protects against:
       path).
 
 Does NOT protect against:
+    * what building a task environment runs: pip installs its requirements on the
+      worker, outside any sandbox (an sdist's build code runs as the worker), so
+      requirements must come from a trusted index or wheel dir (``$M1ENV_SWE_WHEELS``);
+      jobs can only read the result (read-only bind), never change it for the next job;
     * losing the slot: a memory bomb that fills the limit with files in its work dir
       can get the spawner OOM-killed too (its score cannot be lowered without CAP_SYS_RESOURCE;
       jobs get oom_score_adj 1000 so they go first): the job's verdict is still
