@@ -25,8 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from m1env.sandbox import close_environments
 from m1env.verifiers.swe import load_instances
-from m1env.verifiers.swe.runtime import close_runtimes
 
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions
@@ -143,7 +143,7 @@ def main() -> None:
             p50, p90 = _quantile(lat, 0.5) * 1e3, _quantile(lat, 0.9) * 1e3
             print(f"{label:<28}{p50:>8.0f}{p90:>8.0f}", flush=True)
     print(f"# load at the end {os.getloadavg()[0]:.2f}")
-    close_runtimes()
+    close_environments()
 
 
 if __name__ == "__main__":

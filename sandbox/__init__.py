@@ -10,6 +10,14 @@ Quick use::
     prog = sandbox.prepare(sandbox.ExecRequest(language="c++", source=cpp))  # compile once
     results = [prog.run(stdin=t) for t in tests]                               # run many
 
+    env = sandbox.prepare_environment(sandbox.EnvironmentSpec(name="repo",
+                                                              requirements=("attrs",)))
+    env.backend.run(sandbox.ExecRequest(command=[...], mounts=env.mounts))   # its venv/image
+
+Task environments (:mod:`m1env.sandbox.environments`): requirements, tools and a
+reference tree, built once per content hash by the backend that runs them (a venv
+mounted read-only under bwrap, an image under docker).
+
 Backends (see each module's docstring for what it protects against and what not):
 ``bwrap`` (default where available), ``docker``, ``process`` (no isolation).
 ``M1ENV_SANDBOX_BACKEND`` selects one; :func:`get_backend` auto-detects otherwise.
@@ -24,6 +32,8 @@ Settings (environment):
 ``M1ENV_SANDBOX_TMP``          base of per-job work dirs (default /dev/shm/m1env-sandbox-UID)
 ``M1ENV_SANDBOX_IMAGE``        docker image (default ``m1env-sandbox-base``)
 ``M1ENV_SANDBOX_DOCKER_POOL``  warm containers per job shape (default: the job cap)
+``M1ENV_SWE_CACHE``            where task environments (venvs) are built
+``M1ENV_SWE_WHEELS``           a wheel directory: environments install only from it
 
 System setup: ``scripts/ci/setup-sandbox.sh`` (bubblewrap) and
 ``scripts/ci/setup-docker.sh`` (docker engine + base image), both idempotent.
@@ -35,6 +45,7 @@ from collections.abc import Sequence
 
 from m1env.errors import (
     BackendUnavailableError,
+    EnvironmentBuildError,
     SandboxBusyError,
     SandboxConfigError,
     SandboxError,
@@ -46,6 +57,7 @@ from m1env.errors import (
 
 from .backend import Backend, Program, Step, decide_verdict
 from .contract import VERDICTS, ExecRequest, ExecResult, Limits, Mount, Verdict
+from .environments import EnvironmentSpec, PreparedEnvironment, close_environments
 from .languages import COMPILE_LIMITS, Language, get_language, languages, register_language
 from .limiter import JobLimiter, get_limiter, set_max_jobs
 from .registry import (
@@ -62,12 +74,15 @@ __all__ = [
     "VERDICTS",
     "Backend",
     "BackendUnavailableError",
+    "EnvironmentBuildError",
+    "EnvironmentSpec",
     "ExecRequest",
     "ExecResult",
     "JobLimiter",
     "Language",
     "Limits",
     "Mount",
+    "PreparedEnvironment",
     "Program",
     "SandboxBusyError",
     "SandboxConfigError",
@@ -81,12 +96,14 @@ __all__ = [
     "available_backends",
     "choose_backend_name",
     "close_backends",
+    "close_environments",
     "decide_verdict",
     "get_backend",
     "get_language",
     "get_limiter",
     "languages",
     "prepare",
+    "prepare_environment",
     "register_language",
     "run",
     "run_many",
@@ -113,3 +130,12 @@ def run_many(
 ) -> list[ExecResult]:
     """Compile once and run on each stdin, in order."""
     return _resolve(backend).run_many(request, stdins)
+
+
+def prepare_environment(
+    spec: EnvironmentSpec, backend: Backend | str | None = None
+) -> PreparedEnvironment:
+    """``spec``'s task environment on ``backend`` (default: the chosen one), built once
+    per content hash; run requests on ``.backend`` with ``.mounts`` (see
+    :mod:`m1env.sandbox.environments`). Raises EnvironmentBuildError when it cannot be built."""
+    return _resolve(backend).prepare_environment(spec)

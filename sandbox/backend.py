@@ -16,6 +16,8 @@ A backend implements one method, :meth:`Backend.execute`, which runs one
   :class:`SandboxConfigError` before anything runs.
 * :func:`decide_verdict` maps what was observed to one verdict, the same way for
   every backend.
+* :meth:`Backend.prepare_environment` builds a task environment
+  (:mod:`m1env.sandbox.environments`); backends that can install something override it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from m1env.errors import BackendUnavailableError, SandboxInternalError
+from m1env.errors import BackendUnavailableError, EnvironmentBuildError, SandboxInternalError
 
 from .contract import ExecRequest, ExecResult, Limits, Mount, Verdict
+from .environments import EnvironmentSpec, PreparedEnvironment
 from .languages import get_language
 from .limiter import JobLimiter, get_limiter
 
@@ -155,6 +158,23 @@ class Backend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release pooled resources (containers, ...)."""
+
+    def prepare_environment(self, spec: EnvironmentSpec) -> PreparedEnvironment:
+        """``spec``'s environment on this backend, built if missing (see
+        :mod:`m1env.sandbox.environments`). Here nothing can be installed: a spec with
+        requirements is refused; its tools are shipped with each job instead."""
+        if spec.requirements:
+            raise EnvironmentBuildError(
+                f"backend {self.name!r} cannot provide requirements {list(spec.requirements)}"
+            )
+        return PreparedEnvironment(backend=self)
+
+    def prestart(self, limits: Limits, mounts: Mapping[str, Mount]) -> None:  # noqa: B027
+        """Start, ahead of time, a sandbox for a coming job with ``mounts`` (an agent's
+        next step); a hint, for backends whose sandboxes are slow to start (docker)."""
+
+    def forget_mounts(self, source: str) -> None:  # noqa: B027 - see prestart
+        """Drop what :meth:`prestart` kept for jobs binding ``source`` (the episode ended)."""
 
     def __enter__(self) -> Backend:
         return self

@@ -17,6 +17,7 @@ from m1env import settings
 from m1env.errors import BackendUnavailableError, UnknownBackendError
 
 from .backend import Backend
+from .environments import close_environments
 
 __all__ = [
     "BACKEND_ENV",
@@ -103,7 +104,9 @@ def get_backend(name: str | None = None, **options: Any) -> Backend:
 
 
 def close_backends() -> None:
-    """Close every shared backend (drains the docker pool)."""
+    """Close every shared backend (drains the docker pool), and those made for task
+    environments."""
+    close_environments()
     with _LOCK:
         for backend in _INSTANCES.values():
             backend.close()

@@ -157,6 +157,42 @@ def test_only_the_cli_imports_the_trainer_and_the_policy():
     assert not offenders, "\n".join(offenders)
 
 
+_BACKEND_NAMES = {"bwrap", "docker", "process"}
+
+
+def _compares_backend_names(path: Path) -> list[int]:
+    """Lines where a comparison has a backend's name as an operand (``== "docker"``,
+    ``in ("bwrap", ...)``)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        for operand in (node.left, *node.comparators):
+            values = (
+                operand.elts if isinstance(operand, ast.Tuple | ast.List | ast.Set) else [operand]
+            )
+            if any(isinstance(v, ast.Constant) and v.value in _BACKEND_NAMES for v in values):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_verifiers_reach_the_sandbox_only_through_its_interface():
+    """Verifiers run code through ``m1env.sandbox`` (run, prepare_environment, ...): they
+    never import a backend's module nor branch on which backend runs the job; building a
+    task's environment (venv, image) is each backend's part of the sandbox."""
+    offenders = []
+    for path in _sources():
+        if unit(_module_name(path)) != "verifiers":
+            continue
+        rel = path.relative_to(ROOT)
+        bad = sorted(n for n in _imports(path) if n.startswith("m1env.sandbox.backends"))
+        if bad:
+            offenders.append(f"{rel} imports {bad}")
+        if lines := _compares_backend_names(path):
+            offenders.append(f"{rel} compares backend names at lines {lines}")
+    assert not offenders, "\n".join(offenders)
+
+
 def test_the_rules_see_imports():
     """The checker itself: a forbidden import in a snippet is found."""
     assert unit("m1env.verifiers.math") == "verifiers"

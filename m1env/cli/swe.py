@@ -2,8 +2,8 @@
 
 ``validate`` grades, for every task of a SWE-bench-style JSON/JSONL file, the gold
 ``patch`` (must resolve: score 1) and the empty patch (must not: score 0) in the task's
-environment on ``--backend`` (building its venv or image first, see
-:mod:`m1env.verifiers.swe.runtime`). It prints a table, writes ``--report`` (JSON) if asked,
+environment on ``--backend`` (the sandbox builds it first, see
+:mod:`m1env.verifiers.swe.environment`). It prints a table, writes ``--report`` (JSON) if asked,
 and exits 1 listing the tasks that fail either check (2 for a bad task file).
 
 ``evaluate`` grades a predictions file (SWE-bench's ``{instance_id,
@@ -18,6 +18,8 @@ import json
 import sys
 import time
 from typing import Any
+
+from m1env.sandbox.registry import PREFERENCE
 
 __all__ = ["register", "validate_tasks"]
 
@@ -35,7 +37,7 @@ def register(subparsers: Any) -> None:
         description="For each task: the gold patch scores 1 and the empty patch scores 0.",
     )
     validate.add_argument("tasks", metavar="TASKS", help="JSON or JSONL task file")
-    validate.add_argument("--backend", choices=["bwrap", "docker", "process"], default=None)
+    validate.add_argument("--backend", choices=PREFERENCE, default=None)
     validate.add_argument("--report", default=None, help="write the per-task results as JSON")
     validate.add_argument("--wall-s", type=float, default=120.0, help="test-run wall limit")
     validate.set_defaults(func=validate_command)
@@ -46,7 +48,7 @@ def register(subparsers: Any) -> None:
     )
     evaluate.add_argument("tasks", metavar="TASKS", help="JSON or JSONL task file")
     evaluate.add_argument("predictions", metavar="PREDICTIONS", help="predictions JSON/JSONL")
-    evaluate.add_argument("--backend", choices=["bwrap", "docker", "process"], default=None)
+    evaluate.add_argument("--backend", choices=PREFERENCE, default=None)
     evaluate.add_argument("--output", "-o", default="-", help="where to write the summary")
     evaluate.set_defaults(func=evaluate_command)
 
@@ -56,7 +58,7 @@ def validate_tasks(
 ) -> list[dict[str, Any]]:
     """One row per instance: gold and empty-patch scores, and what is wrong, if anything."""
     from m1env.verifiers.swe import GradeLimits, grade
-    from m1env.verifiers.swe.runtime import runtime_for
+    from m1env.verifiers.swe.environment import task_environment
 
     limits = GradeLimits(wall_s=wall_s, cpu_s=wall_s)
     rows = []
@@ -64,14 +66,14 @@ def validate_tasks(
         row: dict[str, Any] = {"instance_id": inst.instance_id, "problems": []}
         start = time.perf_counter()
         try:
-            runtime = runtime_for(inst, backend)
+            environment = task_environment(inst, backend)
         except Exception as exc:  # a broken environment is a failed task, not a crash
             row.update(gold=None, empty=None, seconds=0.0)
             row["problems"].append(f"environment: {exc}")
             rows.append(row)
             continue
-        gold = grade(inst, inst.patch, limits, runtime)
-        empty = grade(inst, "", limits, runtime)
+        gold = grade(inst, inst.patch, limits, environment)
+        empty = grade(inst, "", limits, environment)
         row.update(
             gold=gold.score,
             gold_status=gold.status,

@@ -22,6 +22,11 @@ it (a job of another shape kills it and starts on demand).  Each sandbox runs
 exactly one job.  Without writable cgroups the backend starts bwrap through
 ``preexec_fn`` with rlimits only.
 
+Task environments (:meth:`BwrapBackend.prepare_environment`, built in
+``m1env.sandbox.backends._venv``): a venv per content hash on the host, bound read-only
+at ``/opt/m1env/venv`` with the tool tree at ``/opt/m1env/runner``; jobs of the task add
+them to ``sys.path``.
+
 Protects against:
     * network egress of any kind (loopback Redis/PostgreSQL included): the network
       namespace has only a down ``lo`` unless ``Limits.network`` is true;
@@ -51,6 +56,10 @@ Protects against:
       path).
 
 Does NOT protect against:
+    * what building a task environment runs: pip installs its requirements on the
+      worker, outside any sandbox (an sdist's build code runs as the worker), so
+      requirements must come from a trusted index or wheel dir (``$M1ENV_SWE_WHEELS``);
+      jobs can only read the result (read-only bind), never change it for the next job;
     * losing the slot: a memory bomb that fills the limit with files in its work dir
       can get the spawner OOM-killed too (its score cannot be lowered without CAP_SYS_RESOURCE;
       jobs get oom_score_adj 1000 so they go first): the job's verdict is still
@@ -89,7 +98,8 @@ from .._proc import Outcome, execute, job_rlimits, kill_group, set_rlimits, supe
 from .._slots import Slot, SlotPool, make_request
 from ..backend import Backend, Step, decide_verdict
 from ..cgroups import CgroupManager
-from ..contract import ExecResult
+from ..contract import ExecResult, Mount
+from ..environments import TOOLS_DIR, VENV_MOUNT, EnvironmentSpec, PreparedEnvironment
 from ..languages import languages
 from ..limiter import JobLimiter
 
@@ -167,6 +177,25 @@ class BwrapBackend(Backend):
     def close(self) -> None:
         if self._slots is not None:
             self._slots.close()
+
+    def prepare_environment(self, spec: EnvironmentSpec) -> PreparedEnvironment:
+        """A venv per content hash, and the tools per key, mounted read-only (``_venv``)."""
+        from ._venv import ensure_tools, ensure_venv, site_packages
+
+        venv, built = ensure_venv(spec)
+        site = site_packages(venv).relative_to(venv).as_posix()
+        mounts = {VENV_MOUNT: Mount(str(venv))}
+        if spec.tools:
+            mounts[TOOLS_DIR] = Mount(str(ensure_tools(spec)))
+        return PreparedEnvironment(
+            backend=self,
+            mounts=mounts,
+            site_dirs=(f"{VENV_MOUNT}/{site}",),
+            tools_dir=TOOLS_DIR if spec.tools else None,
+            bin_dirs=(f"{VENV_MOUNT}/bin",),
+            key=venv.name,
+            built=built,
+        )
 
     def waiting_workdirs(self) -> set[str]:
         """Empty work dirs of sandboxes prepared ahead of time (no job's files yet)."""

@@ -13,6 +13,12 @@ distinct (memory, processes, network) shape (``M1ENV_SANDBOX_DOCKER_POOL``, defa
 the job cap); background threads refill it.  The image is ``M1ENV_SANDBOX_IMAGE``
 (default ``m1env-sandbox-base``, built by ``scripts/ci/setup-docker.sh``).
 
+Task environments (:meth:`DockerBackend.prepare_environment`, built in
+``m1env.sandbox.backends._image``): an image per content hash ``FROM`` this backend's
+image, holding the tools, requirements and reference files under ``/opt/m1env``; the
+task's jobs run on a backend of that image (one per image, pool of one), in the same
+containers as any other job.
+
 Every container carries the labels ``m1env.sandbox=1`` and
 ``m1env.owner=<host>:<pid>:<instance>``.  When the worker dies, the attach socket closes, the
 runner sees EOF (``stdin_once``), kills the job and exits: the container is removed.
@@ -34,6 +40,10 @@ Protects against:
       a worker killed mid-run (see above).
 
 Does NOT protect against:
+    * what building a task environment runs: pip installs its requirements on the
+      worker, outside any container (an sdist's build code runs as the worker), so
+      requirements must come from a trusted index or wheel dir; ``docker build`` itself
+      runs with the network off and only copies files (no ``RUN`` step);
     * kernel and container-runtime escapes (containers share the host kernel; use
       gVisor/Kata as the runtime, or VMs, for hostile tenants);
     * a compromised or misconfigured docker daemon; access to the daemon is full
@@ -72,6 +82,7 @@ from m1env.errors import SandboxInternalError
 from .._proc import owner_gone
 from ..backend import MAX_COLLECT_BYTES, Backend, Step, decide_verdict
 from ..contract import ExecResult, Limits, Mount
+from ..environments import TOOLS_DIR, EnvironmentSpec, PreparedEnvironment, derived_backend
 from ..limiter import JobLimiter
 
 __all__ = ["DEFAULT_IMAGE", "DockerBackend"]
@@ -223,6 +234,24 @@ class DockerBackend(Backend):
             "isolation": "network none, read-only root, cap_drop ALL, no-new-privileges, "
             "seccomp default, memory/pids/CPU limits, one container per job",
         }
+
+    def prepare_environment(self, spec: EnvironmentSpec) -> PreparedEnvironment:
+        """An image per content hash FROM this backend's image (``_image``); its jobs run
+        on a backend of that image, one per image with a pool of one (pools are per
+        image, and one task's jobs seldom overlap)."""
+        from ._image import SITE_DIR, build_image
+
+        tag, built = build_image(spec, self.image)
+        backend = derived_backend(
+            "docker", tag, lambda: DockerBackend(self.limiter, image=tag, pool_size=1)
+        )
+        return PreparedEnvironment(
+            backend=backend,
+            site_dirs=(SITE_DIR,),
+            tools_dir=TOOLS_DIR if spec.tools else None,
+            key=tag,
+            built=built,
+        )
 
     # -- containers --------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 For development on machines without bubblewrap or Docker.  It warns once per
 process (``RuntimeWarning`` and a log line) that untrusted code must not run here.
+Task environments: nothing can be installed (no private ``/opt``); a spec with
+requirements is refused (``EnvironmentBuildError``), tools travel with each job.
 
 Protects against (best effort):
     * runaway CPU (``RLIMIT_CPU``) and wall time (the whole process group is killed);

@@ -3,6 +3,8 @@
 :mod:`~m1env.verifiers.swe.instance` (task and prediction formats, loaders),
 :mod:`~m1env.verifiers.swe.patching` (applying untrusted diffs),
 :mod:`~m1env.verifiers.swe.grade` (the test run in the sandbox and its judging),
+:mod:`~m1env.verifiers.swe.environment` (what a task's tests need installed, as a sandbox
+environment spec: the sandbox builds it),
 :mod:`~m1env.verifiers.swe.report` (a predictions file graded into SWE-bench's summary) and
 :mod:`~m1env.verifiers.swe.verifier` (the :class:`SWEVerifier`).
 """

@@ -17,8 +17,8 @@ Steps (host side, in a scratch directory):
    ``test_patch``. The model's edits to tests are thrown away, deleted tests come back.
 
 Then, in the sandbox: ``python3 -E -s -S`` (no ``PYTHON*`` variables, no site
-directories, so no ``.pth``/``sitecustomize`` hooks) runs pytest from a copy shipped
-next to the repository, with ``-p no:cacheprovider``, plugin auto-loading off, and a
+directories, so no ``.pth``/``sitecustomize`` hooks) runs pytest from the task's
+environment (or a copy shipped next to the repository when it has none), with ``-p no:cacheprovider``, plugin auto-loading off, and a
 JUnit XML report written under a random name, which comes back as a collected file.
 The wrapper leaves with ``os._exit`` as soon as ``pytest.main`` returns, so ``atexit``
 handlers and finalizers planted by the code under test never run after the report is
@@ -49,7 +49,6 @@ from typing import Any
 from m1env.verifiers.score import Score
 from m1env.verifiers.swe.instance import SWEInstance
 from m1env.verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
-from m1env.verifiers.swe.runtime import TaskRuntime
 
 from m1env import sandbox
 from m1env.errors import PatchError, SWEError
@@ -62,6 +61,8 @@ __all__ = [
     "prepare_tree",
     "protected_reason",
     "run_pytest",
+    "runner_files",
+    "runner_key",
 ]
 
 _RUNNER_PACKAGES = ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "pygments", "py.py")
@@ -139,9 +140,17 @@ def protected_reason(patch: str, known: Collection[str] = ()) -> str | None:
     return None
 
 
+def runner_key() -> str:
+    """Names the runner's files: pytest's version (the tree is laid out once per key)."""
+    import pytest
+
+    return str(pytest.__version__)
+
+
 @lru_cache(maxsize=1)
-def _runner_files() -> dict[str, bytes]:
-    """pytest and its pure-Python dependencies, shipped into the sandbox as files."""
+def runner_files() -> dict[str, bytes]:
+    """pytest and its pure-Python dependencies as files, by path under the runner's
+    root: shipped into the sandbox, or installed in the task's environment."""
     import pytest
 
     site = Path(pytest.__file__).resolve().parent.parent
@@ -149,7 +158,7 @@ def _runner_files() -> dict[str, bytes]:
     for name in _RUNNER_PACKAGES:
         root = site / name
         if root.is_file():
-            out[f"_runner/{name}"] = root.read_bytes()
+            out[name] = root.read_bytes()
             continue
         for f in root.rglob("*"):
             if not f.is_file() or "__pycache__" in f.parts or f.suffix not in (".py", ".typed"):
@@ -157,7 +166,7 @@ def _runner_files() -> dict[str, bytes]:
             if f.parent.name == "lexers" and name == "pygments" and f.name not in _LEXERS:
                 continue
             if f.is_file():
-                out[f"_runner/{f.relative_to(site).as_posix()}"] = f.read_bytes()
+                out[f.relative_to(site).as_posix()] = f.read_bytes()
     return out
 
 
@@ -223,29 +232,31 @@ def run_pytest(
     *,
     tree: Mapping[str, bytes] | None = None,
     repo_dir: str = "/work/repo",
-    runtime: TaskRuntime | None = None,
+    environment: sandbox.PreparedEnvironment | None = None,
 ) -> tuple[dict[str, str] | None, sandbox.ExecResult]:
     """Run pytest on ``tests`` in the sandbox: ``{node id: outcome}`` from its JUnit
     report (None when no report came back) and the run's ExecResult.
 
     The repository is ``tree`` (shipped to ``/work/repo``), or already at ``repo_dir``
-    (a workspace the runtime mounts). The runtime adds the task's requirements to
-    ``sys.path`` and says where pytest lives (shipped here when the image lacks it).
+    (a workspace the environment mounts). The task's ``environment``
+    (:func:`m1env.verifiers.swe.environment.task_environment`) adds its requirements to
+    ``sys.path`` and says where pytest lives (shipped here when it has none); default:
+    the chosen backend with nothing installed.
     """
-    runtime = runtime or TaskRuntime(backend=sandbox.get_backend())
+    env = environment or sandbox.PreparedEnvironment(backend=sandbox.get_backend())
     report = f"_report_{secrets.token_hex(8)}.xml"
     files: dict[str, bytes] = {}
     if tree is not None:
         files.update({f"repo/{k}": v for k, v in tree.items()})
         repo_dir = "/work/repo"
-    runner = runtime.runner_dir
+    runner = env.tools_dir
     if runner is None:
-        files.update(_runner_files())
+        files.update({f"_runner/{k}": v for k, v in runner_files().items()})
         runner = "/work/_runner"
     test_files = sorted({t.split("::", 1)[0] for t in tests})
     args = ["-q", "-p", "no:cacheprovider", "--color=no", "--code-highlight=no", "-o", "junit_family=xunit1",
             "--rootdir", repo_dir, f"--junitxml=/work/{report}", *test_files]  # fmt: skip
-    path = [runner, repo_dir, *runtime.site_dirs]
+    path = [runner, repo_dir, *env.site_dirs]
     script = (
         f"import os, sys; os.chdir({repo_dir!r}); sys.path[:0] = {path!r};"
         f"import pytest; rc = int(pytest.main({args!r})); sys.stdout.flush(); os._exit(rc)"
@@ -255,7 +266,7 @@ def run_pytest(
         files=files,
         env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONNOUSERSITE": "1", "HOME": "/tmp"},
         collect=[report],
-        mounts=runtime.mounts,
+        mounts=env.mounts,
         limits=sandbox.Limits(
             wall_s=limits.wall_s,
             cpu_s=limits.cpu_s,
@@ -265,7 +276,7 @@ def run_pytest(
             file_size_bytes=64 << 20,
         ),
     )
-    result = runtime.backend.run(request)
+    result = env.backend.run(request)
     raw = next(iter(result.files.values()), b"")
     outcomes: dict[str, str] | None = None
     if raw:
@@ -280,11 +291,11 @@ def grade(
     instance: SWEInstance,
     model_patch: str,
     limits: GradeLimits | None = None,
-    runtime: TaskRuntime | None = None,
+    environment: sandbox.PreparedEnvironment | None = None,
 ) -> Score:
-    """Score ``model_patch`` on ``instance``; see the module docstring. ``runtime``
-    (:func:`m1env.verifiers.swe.runtime.runtime_for`): where the tests run; default the
-    chosen sandbox backend with nothing installed."""
+    """Score ``model_patch`` on ``instance``; see the module docstring. ``environment``
+    (:func:`m1env.verifiers.swe.environment.task_environment`): where the tests run;
+    default the chosen sandbox backend with nothing installed."""
     limits = limits or GradeLimits()
     tests = instance.tests
     if not tests:
@@ -304,7 +315,7 @@ def grade(
             return Score.incorrect(str(exc), verdict="patch_failed", **base)
         except _TaskError as exc:
             return Score.error(str(exc), verdict="bad_reference", **base)
-    outcomes, result = run_pytest(tests, limits, tree=tree, runtime=runtime)
+    outcomes, result = run_pytest(tests, limits, tree=tree, environment=environment)
     return _judge(instance, outcomes, result, base)
 
 

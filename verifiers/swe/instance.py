@@ -6,7 +6,7 @@ datasets load as they are: ``FAIL_TO_PASS`` and ``PASS_TO_PASS`` may be JSON str
 extension: the repository tree at ``base_commit`` as ``{relative path: text}``, for
 self-contained repositories graded without cloning anything. ``requirements``
 (optional, also an extension) lists pip requirement lines the tests need; they are
-installed into the task's environment (:mod:`m1env.verifiers.swe.runtime`), never at grading
+installed into the task's environment (:mod:`m1env.verifiers.swe.environment`), never at grading
 time.
 
 :class:`Prediction` is SWE-bench's prediction record

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from m1env.verifiers.swe.environment import task_environment
 from m1env.verifiers.swe.grade import GradeLimits, grade
 from m1env.verifiers.swe.instance import Prediction, SWEInstance
-from m1env.verifiers.swe.runtime import runtime_for
 
 __all__ = ["evaluate"]
 
@@ -30,8 +30,9 @@ def evaluate(
     backend: str | None = None,
 ) -> dict[str, Any]:
     """Grade ``predictions`` (by instance id) against ``instances``; see the module docstring.
-    ``environments``: run each task in its venv/image (:func:`~m1env.verifiers.swe.runtime.runtime_for`
-    on ``backend``) rather than on the bare default sandbox."""
+    ``environments``: run each task in its environment
+    (:func:`~m1env.verifiers.swe.environment.task_environment` on ``backend``) rather than
+    on the bare default sandbox."""
     by_id = {inst.instance_id: inst for inst in instances}
     ids: dict[str, list[str]] = {
         k: [] for k in ("submitted", "completed", "resolved", "unresolved", "empty_patch", "error")
@@ -45,8 +46,8 @@ def evaluate(
         if not pred.model_patch.strip():
             ids["empty_patch"].append(instance_id)
             continue
-        runtime = runtime_for(inst, backend) if environments else None
-        score = grade(inst, pred.model_patch, limits, runtime)
+        environment = task_environment(inst, backend) if environments else None
+        score = grade(inst, pred.model_patch, limits, environment)
         scores[instance_id] = score.to_dict()
         # SWE-bench's harness counts a patch that does not apply as an error instance.
         if score.status == "error" or score.details.get("verdict") == "patch_failed":

@@ -4,8 +4,9 @@
 ``model_patch``); the reference is an instance record (:class:`SWEInstance` fields as
 SWE-bench stores them, plus ``files``, the repository tree). Options: ``wall_s``,
 ``cpu_s``, ``memory_mb`` for the sandboxed test run. The tests run in the task's
-environment on the chosen sandbox backend (:func:`m1env.verifiers.swe.runtime.runtime_for`:
-its venv under bwrap, its image under docker). See :mod:`m1env.verifiers.swe.grade`.
+environment on the chosen sandbox backend
+(:func:`m1env.verifiers.swe.environment.task_environment`, built by the sandbox). See
+:mod:`m1env.verifiers.swe.grade`.
 
 Statuses: ``correct`` when every FAIL_TO_PASS and PASS_TO_PASS test passed;
 ``incorrect`` for a patch that does not apply, is rejected as a reward hack or leaves a
@@ -18,14 +19,13 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
-from m1env.sandbox import SandboxError
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.score import Score
+from m1env.verifiers.swe.environment import task_environment
 from m1env.verifiers.swe.grade import GradeLimits, grade
 from m1env.verifiers.swe.instance import SWEInstance
-from m1env.verifiers.swe.runtime import EnvironmentBuildError, runtime_for
 
-from m1env.errors import InstanceFormatError, VerifierConfigError
+from m1env.errors import InstanceFormatError, SandboxError, VerifierConfigError
 
 __all__ = ["SWEVerifier"]
 
@@ -70,7 +70,7 @@ class SWEVerifier(Verifier):
         if not instance.files:
             return Score.error("the reference has no repository files", verdict="bad_reference")
         try:
-            runtime = runtime_for(instance)
-        except (EnvironmentBuildError, SandboxError) as exc:
+            environment = task_environment(instance)
+        except SandboxError as exc:  # EnvironmentBuildError, or no backend can run
             return Score.error(f"the task's environment: {exc}", verdict="environment")
-        return grade(instance, response, limits, runtime)
+        return grade(instance, response, limits, environment)

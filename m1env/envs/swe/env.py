@@ -9,10 +9,10 @@ give the policy's server) and returns the tool results. Chat records go to
 ``info["messages"]`` at reset and ``env.messages``: the assistant message with its
 ``tool_calls``, then one ``{"role": "tool", "tool_call_id", "content"}`` per call.
 
-Tools run against the workspace: ``bash`` and ``run_tests`` in the task's sandbox
-(:func:`m1env.verifiers.swe.runtime.runtime_for`: bwrap with the task's venv by default,
-``backend="docker"`` for the task's image) with the workspace mounted read-write at
-``/repo``; ``view_file``, ``str_replace`` and ``create_file`` on the host, confined to
+Tools run against the workspace: ``bash`` and ``run_tests`` in the task's environment
+(:func:`m1env.verifiers.swe.environment.task_environment`, built by the sandbox at
+``reset``, out of the episode's time budget: on bwrap by default, ``backend="docker"``
+for the task's image) with the workspace mounted read-write at ``/repo``; ``view_file``, ``str_replace`` and ``create_file`` on the host, confined to
 the workspace. Limits (:class:`SWEConfig`): per step, wall/CPU seconds, memory and
 observation bytes; per episode, ``max_steps`` and ``max_episode_s`` of wall time.
 
@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, SupportsFloat
 
@@ -49,12 +49,13 @@ from m1env.envs.swe.tools import TOOLS, ToolCall, ToolCallError, parse_action, t
 from m1env.envs.swe.workspace import MOUNT_POINT, Workspace, WorkspaceError, WorkspacePathError
 from m1env.errors import SWEError
 from m1env.registry import EnvSpec
+from m1env.sandbox.registry import PREFERENCE
 from m1env.sources import DatasetSource, Problem
 from m1env.task import Task
 from m1env.verifiers import Score
 from m1env.verifiers.swe import GradeLimits, SWEInstance, load_instances
+from m1env.verifiers.swe.environment import task_environment
 from m1env.verifiers.swe.grade import grade, prepare_tree, run_pytest
-from m1env.verifiers.swe.runtime import TaskRuntime, runtime_for
 
 __all__ = ["BUNDLED", "SPEC", "TOOLS", "SWEConfig", "SWEEnv", "tool_schemas"]
 
@@ -114,8 +115,8 @@ class SWEConfig:
                         f"image_prefix must be lowercase letters, digits and -, got {value!r}"
                     )
             elif f.name == "backend":
-                if value is not None and value not in ("bwrap", "docker", "process"):
-                    raise ValueError(f"backend must be bwrap, docker or process, got {value!r}")
+                if value is not None and value not in PREFERENCE:
+                    raise ValueError(f"backend must be one of {list(PREFERENCE)}, got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"SWEConfig.{f.name} must be a positive number, got {value!r}")
         for name in ("max_steps", "step_memory_mb", "step_output_bytes", "max_workspace_mb"):
@@ -161,7 +162,8 @@ class SWEEnv(MultiTurnEnv):
         self.step_started = 0.0
         self.tool_seconds = 0.0
         self.oversized = False
-        self._runtime: TaskRuntime | None = None
+        self._environment: sandbox.PreparedEnvironment | None = None
+        self._environment_error: sandbox.SandboxError | None = None
 
     @staticmethod
     def _problem(inst: SWEInstance) -> Problem:
@@ -179,14 +181,16 @@ class SWEEnv(MultiTurnEnv):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         # The workspace belongs to this object; a copy must reset to get its own.
-        state.update(workspace=None, task=None, instance=None, _runtime=None)
+        state.update(
+            workspace=None, task=None, instance=None, _environment=None, _environment_error=None
+        )
         return state
 
     def _drop_workspace(self) -> None:
         if self.workspace is not None:
-            forget = getattr(getattr(self._runtime, "backend", None), "forget_mounts", None)
-            if forget is not None:
-                forget(str(self.workspace.work))  # docker: its pre-started container
+            if self._environment is not None:
+                # docker: the container pre-started for the episode's next step.
+                self._environment.backend.forget_mounts(str(self.workspace.work))
             self.workspace.cleanup()
             self.workspace = None
 
@@ -202,27 +206,34 @@ class SWEEnv(MultiTurnEnv):
     def begin(self, task: Task) -> str:
         self._drop_workspace()
         self.instance = SWEInstance.from_dict(task.reference)
-        self._runtime = None
+        self._environment = None
+        self._environment_error = None
         self.workspace = Workspace(self.instance.files)
         self.started = time.monotonic()
         self.tool_seconds = 0.0
         self.oversized = False
-        if self.config.backend == "docker":
-            # The first sandboxed step then finds its container started.
-            runtime = self.runtime()
-            prestart = getattr(runtime.backend, "prestart", None)
-            if prestart is not None:
-                prestart(self._limits(), self._mounts(runtime))
+        try:
+            # Built here, not charged to the episode's time budget.
+            environment = self.environment()
+        except sandbox.SandboxError as exc:
+            # Answered as an observation by each sandboxed tool, not raised from reset.
+            self._environment_error = exc
+        else:
+            # Where sandboxes are slow to start (docker), the first step finds one ready.
+            environment.backend.prestart(self._limits(), self._mounts(environment))
         return task.question
 
-    def runtime(self) -> TaskRuntime:
-        """The task's runtime (venv or image, built on first use), kept for the episode."""
+    def environment(self) -> sandbox.PreparedEnvironment:
+        """The task's environment (built at reset), kept for the episode."""
         assert self.instance is not None
-        if self._runtime is None:
-            self._runtime = runtime_for(
+        if self._environment_error is not None:
+            # Once per episode: a failing build (a pip timeout) is not retried per tool.
+            raise self._environment_error
+        if self._environment is None:
+            self._environment = task_environment(
                 self.instance, self.config.backend, image_prefix=self.config.image_prefix
             )
-        return self._runtime
+        return self._environment
 
     def elapsed(self) -> float:
         """Seconds charged to the episode's time budget (see :class:`SWEConfig`)."""
@@ -311,7 +322,11 @@ class SWEEnv(MultiTurnEnv):
     def _grade(self, patch: str) -> Score:
         assert self.instance is not None
         limits = GradeLimits(wall_s=self.config.grade_wall_s, cpu_s=self.config.grade_wall_s)
-        return grade(self.instance, patch, limits, self.runtime())
+        try:
+            environment = self.environment()
+        except sandbox.SandboxError as exc:  # as the swe verifier scores it
+            return Score.error(f"the task's environment: {exc}", verdict="environment")
+        return grade(self.instance, patch, limits, environment)
 
     def final_score(self) -> Score:
         if self.config.grade_on_truncation and self.workspace is not None:
@@ -344,11 +359,11 @@ class SWEEnv(MultiTurnEnv):
             out = f"error: the sandbox refused the command: {exc}"
         return _clip(out, self.config.step_output_bytes)
 
-    def _mounts(self, runtime: TaskRuntime) -> dict[str, sandbox.Mount]:
+    def _mounts(self, environment: sandbox.PreparedEnvironment) -> dict[str, sandbox.Mount]:
         assert self.workspace is not None
         return {
             MOUNT_POINT: sandbox.Mount(str(self.workspace.work), writable=True),
-            **runtime.mounts,
+            **environment.mounts,
         }
 
     def _check_size(self) -> None:
@@ -358,19 +373,18 @@ class SWEEnv(MultiTurnEnv):
             self.oversized = True
 
     def _tool_bash(self, command: str) -> str:
-        runtime = self.runtime()
-        path = ":".join([*runtime.bin_dirs, "/usr/local/bin", "/usr/bin", "/bin"])
-        pythonpath = ":".join(
-            [MOUNT_POINT, *runtime.site_dirs, *([runtime.runner_dir] if runtime.runner_dir else [])]
-        )
+        environment = self.environment()
+        path = ":".join([*environment.bin_dirs, "/usr/local/bin", "/usr/bin", "/bin"])
+        tools = [environment.tools_dir] if environment.tools_dir else []
+        pythonpath = ":".join([MOUNT_POINT, *environment.site_dirs, *tools])
         request = sandbox.ExecRequest(
             command=["/bin/bash", "-c", f"cd {MOUNT_POINT} && exec /bin/bash /work/.m1env_cmd.sh"],
             files={".m1env_cmd.sh": command},
             env={"PATH": path, "PYTHONPATH": pythonpath, "HOME": "/tmp"},
-            mounts=self._mounts(runtime),
+            mounts=self._mounts(environment),
             limits=self._limits(),
         )
-        result = runtime.backend.run(request)
+        result = environment.backend.run(request)
         self._check_size()
         head = {
             "ok": f"exit code {result.exit_code}",
@@ -439,7 +453,7 @@ class SWEEnv(MultiTurnEnv):
 
     def _tool_run_tests(self, tests: list[str] | None = None) -> str:
         assert self.workspace is not None and self.instance is not None
-        runtime = self.runtime()
+        environment = self.environment()
         limits = GradeLimits(
             wall_s=self._limits().wall_s, cpu_s=self._limits().cpu_s,
             memory_mb=self.config.step_memory_mb,
@@ -449,18 +463,16 @@ class SWEEnv(MultiTurnEnv):
                 file = test.split("::", 1)[0]
                 if test.startswith("-") or file.startswith("/") or ".." in file.split("/"):
                     return f"error: {test!r} is not a test id in the repository"
-            run_runtime = TaskRuntime(
-                backend=runtime.backend, mounts=self._mounts(runtime),
-                site_dirs=runtime.site_dirs, runner_dir=runtime.runner_dir,
-            )  # fmt: skip
-            outcomes, result = run_pytest(tests, limits, repo_dir=MOUNT_POINT, runtime=run_runtime)
+            # The workspace itself, mounted beside the environment's own mounts.
+            mounted = replace(environment, mounts=self._mounts(environment))
+            outcomes, result = run_pytest(tests, limits, repo_dir=MOUNT_POINT, environment=mounted)
             self._check_size()
             wanted = list(tests)
         else:
             wanted = list(self.instance.FAIL_TO_PASS)
             with tempfile.TemporaryDirectory(prefix="m1env-swe-rt-") as tmp:
                 tree = prepare_tree(self.instance, self.workspace.diff(), Path(tmp))
-            outcomes, result = run_pytest(wanted, limits, tree=tree, runtime=runtime)
+            outcomes, result = run_pytest(wanted, limits, tree=tree, environment=environment)
         return _summary(wanted, outcomes, result)
 
 

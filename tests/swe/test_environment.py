@@ -1,5 +1,6 @@
-"""Per-task environments: the bwrap venv (built once per content hash, with requirements
-from a local wheel) and the per-repository docker image (built once, cache hit after)."""
+"""Per-task environments, as the sandbox builds them for the SWE verifier: the bwrap venv
+(built once per content hash, with requirements from a local wheel) and the
+per-repository docker image (built once, cache hit after)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from m1env.sandbox.backends._image import image_tag
+from m1env.sandbox.environments import content_hash
 from m1env.verifiers.swe import SWEInstance, SWEVerifier, grade
-from m1env.verifiers.swe.runtime import (
-    build_image,
-    close_runtimes,
-    content_hash,
-    ensure_venv,
-    image_tag,
-    runtime_for,
-)
+from m1env.verifiers.swe.environment import environment_spec, task_environment
 
+from m1env import sandbox
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions, run_episode
 from tests.swe.helpers import diff, task
@@ -73,19 +70,25 @@ def cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("M1ENV_SWE_CACHE", str(root / "cache"))
     monkeypatch.setenv("M1ENV_SWE_WHEELS", str(wheels))
     yield root
-    close_runtimes()
+    sandbox.close_environments()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _hash(inst: SWEInstance, base: str = "b") -> str:
+    return content_hash(environment_spec(inst), base)
 
 
 def test_content_hash_changes_with_files_and_requirements() -> None:
     inst = _instance()
     same = SWEInstance.from_dict(inst.to_dict())
-    assert content_hash(inst, "b") == content_hash(same, "b")
-    assert content_hash(inst, "b") != content_hash(inst, "other-base")
+    assert _hash(inst) == _hash(same)
+    assert _hash(inst) != _hash(inst, "other-base")
     other_files = SWEInstance.from_dict({**inst.to_dict(), "files": {**inst.files, "x.py": ""}})
-    assert content_hash(inst, "b") != content_hash(other_files, "b")
+    assert _hash(inst) != _hash(other_files)
     other_reqs = SWEInstance.from_dict({**inst.to_dict(), "requirements": ["mini-dep==2"]})
-    assert content_hash(inst, "b") != content_hash(other_reqs, "b")
+    assert _hash(inst) != _hash(other_reqs)
+    # How and under which name it is built is not what it is.
+    assert _hash(inst) == content_hash(environment_spec(inst, image_prefix="x", wheels="/w"), "b")
 
 
 def test_requirements_reject_pip_options() -> None:
@@ -95,13 +98,14 @@ def test_requirements_reject_pip_options() -> None:
 
 def test_bwrap_venv_is_built_once_and_provides_the_requirements(cache: Path) -> None:
     inst = _instance()
-    venv, built = ensure_venv(inst)
-    assert built and (venv / "pyvenv.cfg").is_file()
-    again, built_again = ensure_venv(inst)
-    assert again == venv and not built_again
-    runtime = runtime_for(inst, "bwrap")
-    assert grade(inst, inst.patch, runtime=runtime).score == 1.0
-    assert grade(inst, "", runtime=runtime).score == 0.0
+    first = task_environment(inst, "bwrap")
+    venv = Path(first.mounts[sandbox.environments.VENV_MOUNT].source)
+    assert first.built and (venv / "pyvenv.cfg").is_file() and venv.name == first.key
+    again = task_environment(inst, "bwrap")
+    assert again.key == first.key and not again.built
+    assert first.tools_dir and all(not m.writable for m in first.mounts.values())
+    assert grade(inst, inst.patch, environment=again).score == 1.0
+    assert grade(inst, "", environment=again).score == 0.0
     # Without the task's environment the dependency is missing: the venv is what provides it.
     bare = grade(inst, inst.patch)
     assert bare.score == 0.0 and "mini_dep" in bare.details["log"]
@@ -129,6 +133,20 @@ def test_swe_episode_uses_the_task_venv(cache: Path) -> None:
     env.close()
 
 
+def test_process_backend_refuses_requirements(cache: Path) -> None:
+    with pytest.raises(sandbox.EnvironmentBuildError, match="cannot provide requirements"):
+        task_environment(_instance(), "process")
+    bare = task_environment(task(), "process")
+    assert bare.mounts == {} and bare.tools_dir is None and not bare.built
+
+
+def test_an_environment_that_cannot_be_built_is_an_error_score(cache: Path) -> None:
+    broken = SWEInstance.from_dict({**_instance().to_dict(), "requirements": ["mini-dep==9"]})
+    score = SWEVerifier().verify(broken.patch, broken.to_dict())
+    assert score.status == "error" and score.details["verdict"] == "environment"
+    assert "the task's environment" in score.reason
+
+
 def _remove_image(tag: str) -> None:
     subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, check=False)
 
@@ -136,22 +154,22 @@ def _remove_image(tag: str) -> None:
 @pytest.mark.docker
 def test_docker_image_is_built_once_and_cached(cache: Path) -> None:
     inst = _instance()
-    tag, built = build_image(inst, prefix="swe-env-test")
+    first = task_environment(inst, "docker", image_prefix="swe-env-test")
+    tag = first.key
     try:
-        assert built and tag.startswith("swe-env-test-swe-env-test-needs-dep:")
-        again, built_again = build_image(inst, prefix="swe-env-test")
-        assert (again, built_again) == (tag, False)
+        assert first.built and tag.startswith("swe-env-test-swe-env-test-needs-dep:")
+        again = task_environment(inst, "docker", image_prefix="swe-env-test")
+        assert (again.key, again.built) == (tag, False)
+        assert again.backend is first.backend  # one backend (and warm pool) per image
         listed = subprocess.run(
             ["docker", "image", "inspect", tag, "--format", "{{json .Config.Labels}}"],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         assert json.loads(listed)["m1env.swe.repo"] == inst.repo
-        runtime = runtime_for(inst, "docker", image_prefix="swe-env-test")
-        assert runtime.key == tag
-        assert grade(inst, inst.patch, runtime=runtime).score == 1.0
-        assert grade(inst, "", runtime=runtime).score == 0.0
+        assert grade(inst, inst.patch, environment=again).score == 1.0
+        assert grade(inst, "", environment=again).score == 0.0
     finally:
-        close_runtimes()
+        sandbox.close_environments()
         _remove_image(tag)
 
 
@@ -175,9 +193,9 @@ def test_swe_episode_on_docker_reaches_1(cache: Path) -> None:
         assert "exit code 1" in net["observations"][0]
     finally:
         env.close()
-        close_runtimes()
+        sandbox.close_environments()
         base = subprocess.run(
             ["docker", "image", "inspect", "m1env-sandbox-base", "--format", "{{.Id}}"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
-        _remove_image(image_tag(inst, base, "swe-env-test"))
+        _remove_image(image_tag(environment_spec(inst, image_prefix="swe-env-test"), base))
