@@ -150,6 +150,16 @@ def test_only_the_cli_imports_the_trainer_and_the_policy():
     assert not offenders, "\n".join(offenders)
 
 
+def test_the_queue_writes_no_sql():
+    """The job state machine is the store's: the queue uses its methods, never SQLAlchemy."""
+    offenders = []
+    for path in sorted((ROOT / "m1env" / "queue").rglob("*.py")):
+        bad = sorted(n for n in _imports(path) if n.split(".")[0] == "sqlalchemy")
+        if bad:
+            offenders.append(f"{path.relative_to(ROOT)} imports {bad}")
+    assert not offenders, "\n".join(offenders)
+
+
 def test_the_rules_see_imports():
     """The checker itself: a forbidden import in a snippet is found."""
     assert unit("m1env.verifiers.math") == "verifiers"

@@ -90,7 +90,6 @@ class QueueScorer:
 
     def score(self, items: Sequence[ScoreItem]) -> list[Score]:
         from m1env.queue.dispatch import submit
-        from m1env.queue.jobs import scores_for
 
         if not items:
             return []
@@ -110,7 +109,7 @@ class QueueScorer:
         while True:
             missing = [i for i in ids if i not in found]
             if missing:
-                found.update(scores_for(self.store, missing))
+                found.update(self.store.job_scores(missing))
             if len(found) == len(set(ids)) or time.monotonic() > deadline:
                 break
             time.sleep(self.poll_s)

@@ -196,10 +196,8 @@ class EmbeddedScorer(_Base):
 
     async def start(self) -> None:
         """Pick up jobs a previous run left unfinished (this database only)."""
-        from m1env.queue.jobs import stale_jobs
-
         try:
-            leftovers = await self._run(stale_jobs, self.store, 0.0)
+            leftovers = await self._run(self.store.stale_jobs, 0.0)
         except StoreError as exc:
             log.warning("could not look for unfinished jobs: %s", exc)
             return
@@ -289,13 +287,11 @@ class QueueScorer(_Base):
 
     async def _poll(self) -> None:
         """One query for every waiting request: finished jobs resolve their futures."""
-        from m1env.queue.jobs import scores_for
-
         delay = 0.002
         while self._waiters:
             pending = [i for i, f in self._waiters.items() if not f.done()]
             try:
-                found = await self._run(scores_for, self.store, pending) if pending else {}
+                found = await self._run(self.store.job_scores, pending) if pending else {}
             except StoreError as exc:
                 log.warning("polling for scores failed: %s", exc)
                 found = {}
