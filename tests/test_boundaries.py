@@ -8,7 +8,8 @@ so a module's *unit* is read from its import name::
     policy   <-  trainer    <-  cli (the only part of m1env/ that imports the trainer or the policy)
 
 core: ``m1env.task``, ``env``, ``registry``, ``checker``, ``sources``, ``spaces``, ``curriculum``;
-catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.grm_sinks``;
+catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.scoring``,
+``m1env.grm_sinks``;
 top floor: ``m1env.service``, ``m1env.cli``, ``m1env.adapters``, ``m1env.client``, ``m1env.ui``.
 base: ``m1env.errors`` (the one exception root) and ``m1env.settings`` (the environment
 variables), imported from anywhere, import nothing of ours but each other.
@@ -25,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPACKAGES = ("verifiers", "sandbox", "grm", "policy", "trainer")
-INFRASTRUCTURE = {"store", "queue", "grm_sinks"}
+INFRASTRUCTURE = {"store", "queue", "scoring", "grm_sinks"}
 TOP_FLOOR = {"service", "cli", "adapters", "client", "ui", "__main__"}
 CORE = {"__init__", "task", "env", "registry", "checker", "sources", "spaces", "curriculum"}
 
