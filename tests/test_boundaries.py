@@ -9,7 +9,8 @@ so a module's *unit* is read from its import name::
     llm      <-  grm, trainer (the one OpenAI-compatible client)
 
 core: ``m1env.task``, ``env``, ``registry``, ``checker``, ``sources``, ``spaces``, ``curriculum``;
-catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.grm_sinks``;
+catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.scoring``,
+``m1env.grm_sinks``;
 top floor: ``m1env.service``, ``m1env.cli``, ``m1env.adapters``, ``m1env.client``, ``m1env.ui``.
 llm: ``m1env.llm``, the OpenAI-compatible HTTP client the judge and the rollouts share; it
 imports httpx and base only, so any tier may use it.
@@ -28,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPACKAGES = ("verifiers", "sandbox", "grm", "policy", "trainer")
-INFRASTRUCTURE = {"store", "queue", "grm_sinks"}
+INFRASTRUCTURE = {"store", "queue", "scoring", "grm_sinks"}
 TOP_FLOOR = {"service", "cli", "adapters", "client", "ui", "__main__"}
 CORE = {"__init__", "task", "env", "registry", "checker", "sources", "spaces", "curriculum"}
 
@@ -190,6 +191,16 @@ def test_verifiers_reach_the_sandbox_only_through_its_interface():
             offenders.append(f"{rel} imports {bad}")
         if lines := _compares_backend_names(path):
             offenders.append(f"{rel} compares backend names at lines {lines}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_queue_writes_no_sql():
+    """The job state machine is the store's: the queue uses its methods, never SQLAlchemy."""
+    offenders = []
+    for path in sorted((ROOT / "m1env" / "queue").rglob("*.py")):
+        bad = sorted(n for n in _imports(path) if n.split(".")[0] == "sqlalchemy")
+        if bad:
+            offenders.append(f"{path.relative_to(ROOT)} imports {bad}")
     assert not offenders, "\n".join(offenders)
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from celery import Celery
 
 from m1env.queue.app import TASK_NAME
-from m1env.queue.jobs import claim_many, touch_jobs
 from m1env.queue.routing import queue_for
 from m1env.store import EpisodeStore, JobRecord
 
@@ -39,11 +38,10 @@ def submit(
     Returns ``(job, created)`` per item, in order. An existing key is not published
     again unless the job is unfinished (a client retrying after a lost reply).
     """
-    claimed = claim_many(
-        store,
+    claimed = store.claim_jobs(
         [(key or f"job-{uuid.uuid4()}", verifier, payload) for verifier, payload, key in items],
     )
-    todo = [(job.id, job.verifier) for job, _ in claimed if job.state in ("queued", "running")]
+    todo = [(job.id, job.verifier) for job, _ in claimed if not job.finished]
     publish(app, todo, chunk_size=chunk_size)
     return claimed
 
@@ -72,5 +70,5 @@ def publish(app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 1
 def touch_and_publish(
     store: EpisodeStore, app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int
 ) -> int:
-    touch_jobs(store, [job_id for job_id, _ in jobs])
+    store.touch_jobs([job_id for job_id, _ in jobs])
     return publish(app, jobs, chunk_size=chunk_size)

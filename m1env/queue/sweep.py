@@ -19,7 +19,6 @@ import threading
 from celery import Celery
 
 from m1env.queue.dispatch import touch_and_publish
-from m1env.queue.jobs import stale_jobs
 from m1env.store import EpisodeStore
 
 __all__ = ["Sweeper", "sweep_once"]
@@ -36,7 +35,7 @@ def sweep_once(
     chunk_size: int = 16,
 ) -> int:
     """Re-publish stale unfinished jobs once; returns how many were published."""
-    jobs = stale_jobs(store, stale_after_s, running_older_than_s=running_stale_after_s)
+    jobs = store.stale_jobs(stale_after_s, running_older_than_s=running_stale_after_s)
     if not jobs:
         return 0
     sent = touch_and_publish(store, app, jobs, chunk_size=chunk_size)

@@ -1,7 +1,7 @@
 """The Celery task: ``m1env.score_jobs(job_ids)`` scores a chunk of stored jobs.
 
 Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
-:func:`~m1env.queue.jobs.start_many`), then it is scored and its Score written
+:meth:`~m1env.store.EpisodeStore.start_attempts`), then it is scored and its Score written
 exactly once (:func:`~m1env.queue.jobs.run_started`). A chunk that comes back after its worker died is split:
 if any of its jobs is ``running`` -- started by a delivery that never finished --
 every unfinished job is re-published on its own, so the job that kills workers uses
@@ -30,7 +30,7 @@ from m1env.errors import StoreError
 from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
 from m1env.queue.config import QueueConfig
 from m1env.queue.dispatch import publish
-from m1env.queue.jobs import run_started, start_many, unfinished_in
+from m1env.queue.jobs import run_started
 from m1env.store import EpisodeStore
 
 __all__ = ["configure", "run_code", "score_jobs", "worker_store"]
@@ -87,16 +87,16 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
     store = worker_store()
     try:
         if len(job_ids) > 1:
-            open_jobs = unfinished_in(store, job_ids)
-            if any(state == "running" for _, state, _ in open_jobs):
-                jobs = [(job_id, _verifier(store, job_id)) for job_id, _, _ in open_jobs]
+            open_jobs = store.unfinished_jobs(job_ids)
+            if any(job.state == "running" for job in open_jobs):
+                jobs = [(job.id, job.verifier) for job in open_jobs]
                 publish(self.app, jobs, chunk_size=1)
                 return {"split": len(jobs)}
         scored = 0
         for job_id in job_ids:
             # One job at a time: a delivery that dies costs an attempt only to the job
             # it was working on, never to the rest of its chunk.
-            for job in start_many(store, [job_id]):
+            for job in store.start_attempts([job_id]):
                 run_started(store, job, config.max_attempts)
                 scored += 1
         return {"scored": scored}
@@ -104,11 +104,6 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
         delay = min(30, 2 ** min(self.request.retries, 5))
         log.warning("store error on jobs %s: %s; retrying in %ss", job_ids[:5], exc, delay)
         raise self.retry(exc=exc, countdown=delay) from exc
-
-
-def _verifier(store: EpisodeStore, job_id: int) -> str:
-    job = store.get_job(job_id)
-    return job.verifier if job is not None else ""
 
 
 @shared_task(name=RUN_CODE_TASK, ignore_result=False)

@@ -50,7 +50,7 @@ from m1env.service.schemas import (
     ScoreRequest,
     VerifierInfo,
 )
-from m1env.service.scoring import Item, Scorer, make_scorer, prepare
+from m1env.service.scoring import Item, ServiceScorer, prepare
 from m1env.store import JobRecord
 from m1env.verifiers import Score, get_verifier, verifier_names
 
@@ -65,13 +65,13 @@ class Service:
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
         self.metrics = Metrics()
-        self._scorer: Scorer | None = None
+        self._scorer: ServiceScorer | None = None
         self.metrics.add_gauges(lambda: grm_gauges(self.scorer.store))
 
     @property
-    def scorer(self) -> Scorer:
+    def scorer(self) -> ServiceScorer:
         if self._scorer is None:
-            self._scorer = make_scorer(self.config)
+            self._scorer = ServiceScorer(self.config)
         return self._scorer
 
     def count(self, item: Item | str, score: Score) -> None:
@@ -145,7 +145,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
 
     @app.exception_handler(ScoreTimeout)
     async def _timeout(request: Request, exc: ScoreTimeout) -> Response:
-        return SafeJSONResponse({"detail": str(exc), "job_id": exc.job_id}, 504)
+        hint = f"; poll GET /v1/jobs/{exc.job_id}" if exc.job_id is not None else ""
+        return SafeJSONResponse({"detail": f"{exc}{hint}", "job_id": exc.job_id}, 504)
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:

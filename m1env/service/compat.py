@@ -180,12 +180,15 @@ def _run_code_on_queue(service: Service, req: RunCodeRequest) -> RunCodeResponse
 
     from m1env import sandbox
     from m1env.queue.app import RUN_CODE_TASK
+    from m1env.scoring import QueueScorer
 
     try:
         sandbox.get_language(req.language)  # refuse here, not after a queue round trip
     except sandbox.UnknownLanguageError as exc:
         raise BadRequest(str(exc), 422) from None
-    app = service.scorer.app  # type: ignore[attr-defined]
+    queue = service.scorer.backend
+    assert isinstance(queue, QueueScorer)  # the route sends here in queue mode only
+    app = queue.app
     result = app.send_task(RUN_CODE_TASK, args=[req.model_dump()], queue="sandbox")
     wait = req.compile_timeout + req.run_timeout + service.config.sync_timeout_s
     try:

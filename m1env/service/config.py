@@ -1,17 +1,23 @@
 """``ServiceConfig``: every setting of ``m1env serve``, validated on construction.
 
+The job store, broker and job policy are the queue's own settings: ``ServiceConfig.queue``
+holds a :class:`~m1env.queue.QueueConfig` (one source for their defaults and checks).
+
 Environment fallbacks (used by :meth:`ServiceConfig.from_env`): ``M1ENV_API_KEYS``
-(comma-separated; empty = no authentication), ``M1ENV_DATABASE_URL`` (the job store),
-``M1ENV_BROKER_URL`` (queue mode; default ``redis://127.0.0.1:6379/0``).
+(comma-separated; empty = no authentication), and those of
+:meth:`QueueConfig.from_env <m1env.queue.QueueConfig.from_env>`: ``M1ENV_DATABASE_URL``
+(the job store), ``M1ENV_BROKER_URL`` (queue mode; default ``redis://127.0.0.1:6379/0``),
+``M1ENV_MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from m1env import settings
+from m1env.queue.config import QueueConfig
 
 __all__ = ["MODES", "Mode", "ServiceConfig"]
 
@@ -33,7 +39,9 @@ class ServiceConfig:
     address without keys), with bursts of ``rate_burst``; 0 disables it.
     ``sync_timeout_s``: how long ``/v1/score`` waits in queue mode before answering
     504 with the job id. ``reward_verifier``: the verifier ``/get_reward`` uses when
-    the request does not name one.
+    the request does not name one. ``queue``: the job store (``database_url``), the
+    broker, ``max_attempts`` and ``chunk_size`` (in embedded mode only the store and
+    ``max_attempts`` matter).
     """
 
     mode: Mode = "embedded"
@@ -45,11 +53,8 @@ class ServiceConfig:
     rate_limit: float = 0.0
     rate_burst: int = 100
     sync_timeout_s: float = 120.0
-    database_url: str | None = None
-    broker_url: str = "redis://127.0.0.1:6379/0"
-    max_attempts: int = 3
-    chunk_size: int = 16
     reward_verifier: str = "math"
+    queue: QueueConfig = field(default_factory=QueueConfig)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -58,8 +63,8 @@ class ServiceConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.max_attempts < 1 or self.chunk_size < 1:
-            raise ValueError("max_attempts and chunk_size must be at least 1")
+        if not isinstance(self.queue, QueueConfig):
+            raise ValueError(f"queue must be a QueueConfig, got {type(self.queue).__name__}")
         if self.rate_limit < 0:
             raise ValueError(f"rate_limit must be >= 0, got {self.rate_limit}")
         if self.sync_timeout_s <= 0:
@@ -71,13 +76,16 @@ class ServiceConfig:
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServiceConfig:
-        """A config from the environment variables above, then ``overrides``."""
-        values: dict[str, object] = {}
+        """A config from the environment variables above, then ``overrides``.
+
+        ``overrides`` may name :class:`QueueConfig` fields too (``database_url=``,
+        ``broker_url=``, ...: the flags of ``m1env serve``); they go to ``queue``.
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        queue_fields = {f.name for f in fields(QueueConfig)}
+        queue = {k: given.pop(k) for k in list(given) if k in queue_fields}
+        values: dict[str, object] = {"queue": QueueConfig.from_env(**queue)}
         if keys := settings.API_KEYS.get_list():
             values["api_keys"] = frozenset(keys)
-        if url := settings.DATABASE_URL.get():
-            values["database_url"] = url
-        if url := settings.BROKER_URL.get():
-            values["broker_url"] = url
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update(given)
         return cls(**values)  # type: ignore[arg-type]

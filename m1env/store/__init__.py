@@ -32,7 +32,10 @@ Exactly once (``jobs.py``)
     One job per idempotency key (unique constraint, insert-on-conflict-do-nothing);
     one score per job (unique ``scores.job_id`` plus a row lock while finishing): a
     redelivered or concurrently finished job never writes a second score, and every
-    finisher gets the same score id back. Attempts are counted atomically in SQL.
+    finisher gets the same score id back. Attempts are counted atomically in SQL. The
+    job state machine lives here alone: the queue claims, starts, polls and sweeps jobs
+    only through these methods (``claim_jobs``, ``start_attempts``, ``job_scores``,
+    ``unfinished_jobs``, ``stale_jobs``, ``touch_jobs``), never with SQL of its own.
 
 Text and input policy (``sanitize.py``, ``base.py``)
     Any Unicode is stored exactly, except the two things neither backend can hold the
@@ -55,7 +58,9 @@ from m1env.store.records import (
     EpisodeRecord,
     JobOutcome,
     JobRecord,
+    OpenJob,
     ReadingRecord,
+    StartedJob,
     StepRecord,
 )
 from m1env.store.store import EpisodeStore
@@ -67,7 +72,9 @@ __all__ = [
     "EpisodeStore",
     "JobOutcome",
     "JobRecord",
+    "OpenJob",
     "ReadingRecord",
+    "StartedJob",
     "StepRecord",
     "StoreError",
     "current",

@@ -17,7 +17,9 @@ __all__ = [
     "EpisodeRecord",
     "JobOutcome",
     "JobRecord",
+    "OpenJob",
     "ReadingRecord",
+    "StartedJob",
     "StepRecord",
 ]
 
@@ -81,6 +83,28 @@ class JobRecord(_Record):
     def finished(self) -> bool:
         """Done or failed: the job has its one score and is never scored again."""
         return self.state in ("done", "failed")
+
+
+@dataclass(frozen=True)
+class StartedJob:
+    """A job whose delivery :meth:`EpisodeStore.start_attempts` just counted: what scoring
+    it needs, so the worker does not read the job again."""
+
+    id: int
+    verifier: str
+    payload: Any
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class OpenJob:
+    """An unfinished job, without its payload (what splitting and re-publishing need)."""
+
+    id: int
+    verifier: str
+    state: str
+    attempts: int
 
 
 class JobOutcome(NamedTuple):

@@ -22,6 +22,7 @@ def _alarming_readings(store: EpisodeStore) -> list[Reading]:
 def test_gauges_and_metrics_endpoint(tmp_path):
     from fastapi.testclient import TestClient
 
+    from m1env.queue.config import QueueConfig
     from m1env.service.app import create_app
     from m1env.service.config import ServiceConfig
 
@@ -33,7 +34,7 @@ def test_gauges_and_metrics_endpoint(tmp_path):
     assert gauges["m1env_grm_alarms_total"] == 2.0 and gauges["m1env_grm_alarm"] == 1.0
     assert gauges["m1env_grm_length_corr"] == pytest.approx(readings[-1].length_corr)
 
-    app = create_app(ServiceConfig(workers=1, database_url=url))
+    app = create_app(ServiceConfig(workers=1, queue=QueueConfig(database_url=url)))
     with TestClient(app) as client:
         text = client.get("/metrics").text
     assert "m1env_grm_alarms_total 2.0" in text and "m1env_grm_alarm 1.0" in text

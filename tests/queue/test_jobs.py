@@ -9,7 +9,6 @@ from m1env.verifiers import Score
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.queue import QueueConfig, get_app, run_job, sweep_once
-from m1env.queue.jobs import scores_for, stale_jobs
 from m1env.store import EpisodeStore
 
 PAYLOAD = {"response": "<answer>1</answer>", "reference": "1", "options": {}}
@@ -31,7 +30,7 @@ def test_run_job_scores_once_and_poison_stops_after_n(db_url: str) -> None:
         assert outcome is not None and outcome.score.status == "error"
         assert "gave up after 3 attempts" in outcome.score.reason
         assert store.get_job(poison.id).state == "failed"  # type: ignore[union-attr]
-        assert scores_for(store, [job.id, poison.id]).keys() == {job.id, poison.id}
+        assert store.job_scores([job.id, poison.id]).keys() == {job.id, poison.id}
 
         unknown, _ = store.claim_job("u", "no-such-verifier", PAYLOAD)
         outcome = run_job(store, unknown.id, max_attempts=3)
@@ -51,10 +50,10 @@ def test_sweeper_republishes_only_stale_unfinished_jobs(db_url: str, broker_url:
         # A running job is left alone until its delivery must be dead (time limit).
         live, _ = store.claim_job("live", "exact", PAYLOAD)
         store.start_attempt(live.id)
-        assert live.id not in [j for j, _ in stale_jobs(store, 0.0, running_older_than_s=60)]
-        assert live.id in [j for j, _ in stale_jobs(store, 0.0, running_older_than_s=0.0)]
+        assert live.id not in [j for j, _ in store.stale_jobs(0.0, running_older_than_s=60)]
+        assert live.id in [j for j, _ in store.stale_jobs(0.0, running_older_than_s=0.0)]
         store.finish_job(live.id, Score.correct())
-        assert [j for j, _ in stale_jobs(store, 0.0)] == [*lost, code.id]
+        assert [j for j, _ in store.stale_jobs(0.0)] == [*lost, code.id]
         assert sweep_once(store, app, stale_after_s=0.0, chunk_size=2) == 6
         assert r.llen("verify") == 3  # 6 jobs in chunks of 2 (test/quick routes to verify)
         # Touched: the next sweep waits stale_after again before re-publishing.

@@ -12,6 +12,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from m1env.queue.config import QueueConfig
 from m1env.service import ServiceConfig, create_app
 from m1env.store import EpisodeStore
 from tests.pg import BACKENDS, migrated_schema
@@ -60,8 +62,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_client(db_url: str, **config: object) -> TestClient:
-    settings: dict[str, object] = {"workers": 1, **config}
-    app = create_app(ServiceConfig(database_url=db_url, **settings))  # type: ignore[arg-type]
+    # The queue's settings (broker_url=, chunk_size=, ...) go to ServiceConfig.queue.
+    queue_fields = {f.name for f in fields(QueueConfig)}
+    queue = QueueConfig(
+        database_url=db_url, **{k: v for k, v in config.items() if k in queue_fields}
+    )  # type: ignore[arg-type]
+    settings: dict[str, object] = {"workers": 1, "queue": queue}
+    settings.update({k: v for k, v in config.items() if k not in queue_fields})
+    app = create_app(ServiceConfig(**settings))  # type: ignore[arg-type]
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -104,6 +112,8 @@ class LiveServer:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    config = ServiceConfig(workers=1, database_url=f"sqlite:///{tmp_path / 'live.db'}")
+    config = ServiceConfig(
+        workers=1, queue=QueueConfig(database_url=f"sqlite:///{tmp_path / 'live.db'}")
+    )
     with LiveServer(config) as server:
         yield server

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from m1env.client import AsyncClient, Client, ClientError, RetryPolicy, ServiceUnavailable
+from m1env.queue.config import QueueConfig
 from m1env.service import ServiceConfig
 from tests.service.conftest import LiveServer, free_port
 
@@ -45,7 +46,10 @@ def test_async_client_round_trip(live: LiveServer) -> None:
 
 def test_client_backs_off_on_429_and_honours_retry_after(tmp_path: Path) -> None:
     config = ServiceConfig(
-        workers=1, database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit=1.0, rate_burst=1
+        workers=1,
+        queue=QueueConfig(database_url=f"sqlite:///{tmp_path / 'r.db'}"),
+        rate_limit=1.0,
+        rate_burst=1,
     )
     with LiveServer(config) as server, Client(server.url, retry=RetryPolicy(retries=4)) as c:
         start = time.monotonic()

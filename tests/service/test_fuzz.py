@@ -19,10 +19,11 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
+from m1env.queue.config import QueueConfig
 from m1env.service import ServiceConfig, create_app
 
 _DB = os.path.join(tempfile.mkdtemp(prefix="m1env-fuzz-"), "fuzz.db")
-app = create_app(ServiceConfig(workers=1, database_url=f"sqlite:///{_DB}"))
+app = create_app(ServiceConfig(workers=1, queue=QueueConfig(database_url=f"sqlite:///{_DB}")))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/run_code")
 EXAMPLES = int(os.environ.get("M1ENV_FUZZ_EXAMPLES", "15"))
 
