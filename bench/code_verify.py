@@ -30,9 +30,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from m1env.verifiers.code import CodeVerifier, compare_text
-
 from m1env import sandbox
+from m1env.verifiers.code import CodeVerifier, compare_text
 
 PY = "/usr/bin/python3"
 INPUTS = [f"{n}\n{' '.join(str(i * 7 % 1000) for i in range(n))}\n" for n in range(1, 11)]

@@ -22,10 +22,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from m1env.verifiers.extract import last_tag
-
 from m1env.envs.logic.base import LogicVerifier, generate_problem, load_family
 from m1env.envs.logic.mixture import discover_families
+from m1env.verifiers.extract import last_tag
 
 PEERS = {
     "sudoku": "sudoku",

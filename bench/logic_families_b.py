@@ -20,10 +20,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from m1env.verifiers import WorkerPool, set_default_pool
-
 from m1env.envs.logic.base import LogicVerifier, generate_problem
 from m1env.sources import Problem
+from m1env.verifiers import WorkerPool, set_default_pool
 
 FAMILIES = [
     "calcudoku",

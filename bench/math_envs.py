@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from m1env.verifiers.math import MathVerifier
-
 from m1env.data import MATH_SAMPLE
 from m1env.envs.math import load_family
 from m1env.envs.math.dataset import load_dataset
 from m1env.envs.math.mixture import MixtureGenerator
 from m1env.sources import Generator
+from m1env.verifiers.math import MathVerifier
 
 FAMILIES = ("arithmetic", "fractions", "linear", "quadratic", "word_problems")
 

@@ -37,9 +37,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from m1env.sandbox import ExecRequest
-
 from m1env import sandbox
+from m1env.sandbox import ExecRequest
 
 CPP = '#include <cstdio>\nint main() { std::puts("hello"); return 0; }\n'
 PY = "print('hello')"

@@ -30,11 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from m1env.verifiers.score import Score
 from sqlalchemy import create_engine, text
 
 from m1env.store import EpisodeStore
 from m1env.task import Task, user_prompt
+from m1env.verifiers.score import Score
 
 TASK = Task("bench/1", "m1env/Math-v0", user_prompt("What is 6*7?"), 42, {"difficulty": 3})
 RESPONSE = "Let me think. " * 70 + "<answer>42</answer>"

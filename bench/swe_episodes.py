@@ -25,11 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from m1env.sandbox import close_environments
-from m1env.verifiers.swe import load_instances
-
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions
+from m1env.sandbox import close_environments
+from m1env.verifiers.swe import load_instances
 
 TASKS = Path(__file__).resolve().parent.parent / "m1env" / "data" / "swe" / "tasks.jsonl"
 

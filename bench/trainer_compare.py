@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 from m1env.trainer.evaluate import evaluate, format_table
 from m1env.trainer.presets import get_preset

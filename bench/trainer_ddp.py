@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 def _sft(args: argparse.Namespace) -> None:
     import torch
+
     from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, save_pretrained
     from m1env.trainer.presets import get_preset
     from m1env.trainer.sft import train_sft
@@ -51,6 +52,7 @@ def _sft(args: argparse.Namespace) -> None:
 def _rl(args: argparse.Namespace) -> None:
     import torch
     import torch.distributed as dist
+
     from m1env.policy import load_pretrained
     from m1env.trainer.distributed import init_from_env, rank_world
     from m1env.trainer.evaluate import evaluate

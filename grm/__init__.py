@@ -5,6 +5,14 @@ Depends on :mod:`m1env.verifiers` (for Score) and :mod:`m1env.llm` (the OpenAI-c
 client), never on m1env's core, store, queue, service or CLI.
 """
 
+from m1env.errors import (
+    GRMError,
+    JudgeError,
+    JudgeHTTPError,
+    JudgeTimeout,
+    TemplateError,
+    VerdictParseError,
+)
 from m1env.grm.cache import JudgeCache, cache_key
 from m1env.grm.chat import CallableChat, ChatBackend, Completion, OpenAIChat
 from m1env.grm.judge import Judge, JudgeCall, JudgeConfig, Preference
@@ -22,15 +30,6 @@ from m1env.grm.recalibrate import (
     within_group_slope,
 )
 from m1env.grm.templates import Template, available_templates, load_template
-
-from m1env.errors import (
-    GRMError,
-    JudgeError,
-    JudgeHTTPError,
-    JudgeTimeout,
-    TemplateError,
-    VerdictParseError,
-)
 
 __all__ = [
     "REMEDIES",

@@ -23,14 +23,13 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
+from m1env import settings
+from m1env.errors import JudgeError, VerdictParseError
 from m1env.grm.cache import JudgeCache, cache_key
 from m1env.grm.chat import ChatBackend, OpenAIChat
 from m1env.grm.parse import parse_preference, parse_score
 from m1env.grm.templates import Template, load_template
 from m1env.verifiers import Score
-
-from m1env import settings
-from m1env.errors import JudgeError, VerdictParseError
 
 __all__ = ["Judge", "JudgeCall", "JudgeConfig", "Preference"]
 

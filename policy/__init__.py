@@ -22,6 +22,15 @@ Example::
 
 from __future__ import annotations
 
+from m1env.errors import (
+    ConversionError,
+    GenerationError,
+    PolicyCheckpointError,
+    PolicyConfigError,
+    PolicyError,
+    ShapeError,
+    TokenizerError,
+)
 from m1env.policy.cache import InferenceCache, KVCache
 from m1env.policy.checkpoint import load_pretrained, save_pretrained
 from m1env.policy.config import FULL_ATTENTION, LINEAR_ATTENTION, PolicyConfig
@@ -37,16 +46,6 @@ from m1env.policy.generation import (
 )
 from m1env.policy.model import CausalLMOutput, HybridMoEForCausalLM
 from m1env.policy.tokenizer import ByteTokenizer, ChatMessage
-
-from m1env.errors import (
-    ConversionError,
-    GenerationError,
-    PolicyCheckpointError,
-    PolicyConfigError,
-    PolicyError,
-    ShapeError,
-    TokenizerError,
-)
 
 __all__ = [
     "FULL_ATTENTION",

@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 
 import torch
+
+from m1env.errors import PolicyCheckpointError, PolicyError
 from m1env.policy.config import PolicyConfig
 from m1env.policy.model import HybridMoEForCausalLM
 from m1env.policy.ops.lightning import Backend
 from m1env.policy.tokenizer import ByteTokenizer
-
-from m1env.errors import PolicyCheckpointError, PolicyError
 
 __all__ = ["load_pretrained", "save_pretrained"]
 

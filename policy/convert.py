@@ -38,10 +38,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from m1env.policy.config import FULL_ATTENTION, LINEAR_ATTENTION, PolicyConfig
-from m1env.policy.model import HybridMoEForCausalLM
 
 from m1env.errors import ConversionError
+from m1env.policy.config import FULL_ATTENTION, LINEAR_ATTENTION, PolicyConfig
+from m1env.policy.model import HybridMoEForCausalLM
 
 __all__ = ["config_from_hf_minimax", "from_hf_minimax"]
 

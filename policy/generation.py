@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
-from m1env.policy.model import HybridMoEForCausalLM
-from m1env.policy.tokenizer import ByteTokenizer, ChatMessage
 
 from m1env.errors import GenerationError, PolicyConfigError
+from m1env.policy.model import HybridMoEForCausalLM
+from m1env.policy.tokenizer import ByteTokenizer, ChatMessage
 
 __all__ = [
     "FinishReason",

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from m1env.errors import ShapeError
 from m1env.policy.cache import InferenceCache, KVCache
 from m1env.policy.config import PolicyConfig
 from m1env.policy.layers.attention import SoftmaxAttention
@@ -28,9 +31,6 @@ from m1env.policy.layers.moe import MoEFeedForward
 from m1env.policy.layers.norm import RMSNorm
 from m1env.policy.layers.rotary import RotaryEmbedding
 from m1env.policy.ops.lightning import Backend
-from torch import nn
-
-from m1env.errors import ShapeError
 
 __all__ = ["CausalLMOutput", "HybridMoEForCausalLM"]
 

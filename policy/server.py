@@ -27,9 +27,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from m1env.policy.generation import Generation, GenerationConfig, Prompt, generate
-from m1env.policy.model import HybridMoEForCausalLM
-from m1env.policy.tokenizer import ByteTokenizer
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,6 +34,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from m1env.errors import GenerationRequestError, PolicyError
+from m1env.policy.generation import Generation, GenerationConfig, Prompt, generate
+from m1env.policy.model import HybridMoEForCausalLM
+from m1env.policy.tokenizer import ByteTokenizer
 
 __all__ = ["GenerationRequestError", "create_app"]
 

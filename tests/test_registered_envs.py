@@ -7,9 +7,9 @@ any package -- ours or an installed plugin -- is checked without touching this f
 from __future__ import annotations
 
 import pytest
-from m1env.verifiers import UnknownVerifierError
 
 import m1env
+from m1env.verifiers import UnknownVerifierError
 
 
 @pytest.mark.parametrize("env_id", m1env.env_ids())

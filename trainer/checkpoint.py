@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 from safetensors.torch import load_file, save_file
 
 from m1env.errors import TrainerCheckpointError
+from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 
 __all__ = ["latest_checkpoint", "load_checkpoint", "save_checkpoint"]
 

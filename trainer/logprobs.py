@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from m1env.policy import HybridMoEForCausalLM
 
 from m1env.errors import TrainerConfigError
+from m1env.policy import HybridMoEForCausalLM
 
 __all__ = ["TokenLogprobs", "token_logprobs"]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, load_pretrained, save_pretrained
 from m1env.trainer.config import EvalConfig
 from m1env.trainer.evaluate import evaluate, format_table

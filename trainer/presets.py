@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from m1env.errors import TrainerConfigError
 from m1env.policy import PolicyConfig
 from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from m1env.trainer.toy_envs import ADD_ENV_ID, SAT_ENV_ID, register_toy_envs
-
-from m1env.errors import TrainerConfigError
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "Preset", "get_preset"]
 

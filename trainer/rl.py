@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from m1env.errors import TrainerConfigError
 from m1env.policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM
 from m1env.trainer.advantages import get_advantage_fn
 from m1env.trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -48,8 +50,6 @@ from m1env.trainer.losses import NORMALISERS, get_loss
 from m1env.trainer.rollout import Engine, LocalEngine, Rollout, TaskSampler, collect_groups
 from m1env.trainer.scoring import Scorer, make_scorer
 from m1env.trainer.sft import make_optimizer
-
-from m1env.errors import TrainerConfigError
 
 __all__ = ["pad", "precision_correlation", "train_rl"]
 

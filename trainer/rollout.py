@@ -21,17 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from m1env.policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, generate
-from m1env.policy.generation import encode_prompt
-from m1env.trainer.config import EnvWeight
-from m1env.trainer.scoring import LocalScorer, ScoreItem, Scorer
-from m1env.verifiers import Score
-
 from m1env.env import TaskEnv
 from m1env.errors import LLMError, RolloutError
 from m1env.llm import Completion, OpenAIClient
+from m1env.policy import ByteTokenizer, GenerationConfig, HybridMoEForCausalLM, generate
+from m1env.policy.generation import encode_prompt
 from m1env.registry import make
 from m1env.task import Task
+from m1env.trainer.config import EnvWeight
+from m1env.trainer.scoring import LocalScorer, ScoreItem, Scorer
+from m1env.verifiers import Score
 
 __all__ = [
     "Completion",

@@ -21,13 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from m1env.verifiers import Score
-
 from m1env import scoring
 from m1env.env import TaskEnv
 from m1env.errors import TrainerConfigError
 from m1env.scoring import LocalScorer
 from m1env.task import Task
+from m1env.verifiers import Score
 
 __all__ = ["SCORERS", "LocalScorer", "QueueScorer", "ScoreItem", "Scorer", "make_scorer"]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
 from m1env.trainer.config import OptimConfig, SFTConfig
 from m1env.trainer.logprobs import token_logprobs

@@ -4,6 +4,16 @@ This package depends only on :mod:`sandbox` (for code) and never on :mod:`m1env`
 a trainer can use it as a plain library.
 """
 
+from m1env.errors import (
+    DuplicateVerifierError,
+    RemoteError,
+    TimeLimitExceeded,
+    UnknownVerifierError,
+    VerifierConfigError,
+    VerifierError,
+    WorkerCrashed,
+    WorkerError,
+)
 from m1env.verifiers.base import Verifier, as_text
 from m1env.verifiers.pool import WorkerPool, default_pool, set_default_pool
 from m1env.verifiers.registry import (
@@ -15,17 +25,6 @@ from m1env.verifiers.registry import (
     verify,
 )
 from m1env.verifiers.score import STATUSES, Score, Status
-
-from m1env.errors import (
-    DuplicateVerifierError,
-    RemoteError,
-    TimeLimitExceeded,
-    UnknownVerifierError,
-    VerifierConfigError,
-    VerifierError,
-    WorkerCrashed,
-    WorkerError,
-)
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -17,10 +17,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from m1env.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
 from m1env.verifiers.pool import WorkerPool, default_pool
 from m1env.verifiers.score import Score
-
-from m1env.errors import RemoteError, TimeLimitExceeded, WorkerCrashed
 
 __all__ = ["Verifier", "as_text"]
 

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from m1env.errors import DuplicateVerifierError, UnknownVerifierError
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.score import Score
-
-from m1env.errors import DuplicateVerifierError, UnknownVerifierError
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -10,8 +10,8 @@ whose messages were lost. ``m1env worker --queues verify,sandbox`` runs a worker
 
 from m1env.queue.app import TASK_NAME, get_app, make_app
 from m1env.queue.config import QueueConfig
+from m1env.queue.delivery import run_job
 from m1env.queue.dispatch import publish, submit
-from m1env.queue.jobs import run_job
 from m1env.queue.routing import DEFAULT_QUEUE, QUEUES, queue_for, set_route
 from m1env.queue.sweep import Sweeper, sweep_once
 

@@ -2,7 +2,7 @@
 
 Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
 :meth:`~m1env.store.EpisodeStore.start_attempts`), then it is scored and its Score written
-exactly once (:func:`~m1env.queue.jobs.run_started`). A chunk that comes back after its worker died is split:
+exactly once (:func:`~m1env.queue.delivery.run_started`). A chunk that comes back after its worker died is split:
 if any of its jobs is ``running`` -- started by a delivery that never finished --
 every unfinished job is re-published on its own, so the job that kills workers uses
 up only its own attempts, not its neighbours'. A database error retries the whole
@@ -29,8 +29,8 @@ from celery.signals import worker_process_init
 from m1env.errors import StoreError
 from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
 from m1env.queue.config import QueueConfig
+from m1env.queue.delivery import run_started
 from m1env.queue.dispatch import publish
-from m1env.queue.jobs import run_started
 from m1env.store import EpisodeStore
 
 __all__ = ["configure", "run_code", "score_jobs", "worker_store"]

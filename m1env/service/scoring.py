@@ -162,7 +162,7 @@ class ServiceScorer:
         task.add_done_callback(self._tasks.discard)
 
     def _run_job(self, job_id: int) -> None:
-        from m1env.queue.jobs import run_job
+        from m1env.queue.delivery import run_job
 
         try:
             run_job(self.store, job_id, self.config.queue.max_attempts)

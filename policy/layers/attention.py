@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from m1env.policy.cache import KVCache
 from m1env.policy.config import PolicyConfig
 from m1env.policy.layers.rotary import apply_rotary
-from torch import nn
 
 __all__ = ["SoftmaxAttention", "attention_mask"]
 

@@ -13,6 +13,8 @@ keeps the identity path dominant in deep stacks. The model's final norm closes t
 from __future__ import annotations
 
 import torch
+from torch import nn
+
 from m1env.policy.cache import KVCache
 from m1env.policy.config import LINEAR_ATTENTION, PolicyConfig
 from m1env.policy.layers.attention import SoftmaxAttention
@@ -20,7 +22,6 @@ from m1env.policy.layers.lightning import LightningAttention
 from m1env.policy.layers.moe import MoEFeedForward
 from m1env.policy.layers.norm import RMSNorm
 from m1env.policy.ops.lightning import Backend
-from torch import nn
 
 __all__ = ["DecoderLayer"]
 

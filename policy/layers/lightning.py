@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from m1env.policy.config import PolicyConfig
 from m1env.policy.layers.norm import RMSNorm
 from m1env.policy.ops.lightning import (
@@ -24,7 +26,6 @@ from m1env.policy.ops.lightning import (
     lightning_attention_step,
     minimax_decay_rates,
 )
-from torch import nn
 
 __all__ = ["LightningAttention"]
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from m1env.policy.config import PolicyConfig
 from torch import nn
+
+from m1env.policy.config import PolicyConfig
 
 __all__ = ["MoEFeedForward", "Routing", "load_balancing_loss", "route"]
 

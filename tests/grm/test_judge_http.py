@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+
 from m1env.grm import Judge, JudgeConfig, JudgeTimeout, OpenAIChat
 from m1env.grm.testing import FakeChatServer, Reply
 

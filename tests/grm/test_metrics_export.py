@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from m1env.grm import Monitor, MonitorConfig, Observation, Reading
 
+from m1env.grm import Monitor, MonitorConfig, Observation, Reading
 from m1env.grm_sinks import grm_gauges, reading_sink
 from m1env.store import EpisodeStore
 

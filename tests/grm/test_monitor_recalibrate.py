@@ -4,6 +4,7 @@ import math
 import random
 
 import pytest
+
 from m1env.grm import (
     CalibrationPair,
     LengthDebias,

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from m1env.grm.testing import FakeChatServer
 from m1env.verifiers import get_verifier
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from m1env.verifiers import Score
-from m1env.verifiers.extract import last_tag
-
 from m1env.envs.logic.base import MAX_ANSWER_CHARS, LogicVerifier, generate_problem
 from m1env.sources import Problem
+from m1env.verifiers import Score
+from m1env.verifiers.extract import last_tag
 
 __all__ = ["MAX_ANSWER_CHARS", "answer_of", "problems", "score"]
 

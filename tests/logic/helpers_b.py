@@ -6,10 +6,9 @@ import json
 import re
 from typing import Any
 
-from m1env.verifiers import Score
-
 from m1env.envs.logic.base import MAX_ANSWER_CHARS, LogicVerifier, generate_problem, load_family
 from m1env.sources import Problem
+from m1env.verifiers import Score
 
 DIFFICULTIES = (1, 5, 10)
 

@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
-from m1env.verifiers import get_verifier
 
 from m1env.envs.logic.base import FAMILIES, LogicVerifier, generate_problem, load_family
 from m1env.envs.logic.mixture import discover_families
+from m1env.verifiers import get_verifier
 
 from ._helpers import MAX_ANSWER_CHARS, answer_of
 

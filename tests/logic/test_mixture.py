@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from m1env.verifiers import get_verifier
 
 import m1env
 from m1env import Task, TaskEnv
 from m1env.envs.logic.base import generate_problem
 from m1env.envs.logic.mixture import MixtureGenerator, RoutingVerifier, discover_families
+from m1env.verifiers import get_verifier
 
 MINE = ("sudoku", "futoshiki", "knights_knaves", "zebra", "maze", "sequence", "date_arith", "hanoi")
 

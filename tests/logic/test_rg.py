@@ -10,10 +10,9 @@ import pytest
 
 pytest.importorskip("reasoning_gym")
 
-from m1env.verifiers import get_verifier
-
 import m1env
 from m1env.envs import rg
+from m1env.verifiers import get_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 

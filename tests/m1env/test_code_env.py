@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from m1env.verifiers.code import CodeVerifier, parse_reference
 
 import m1env
 from m1env import TaskError
@@ -19,6 +18,7 @@ from m1env.checker import check_env
 from m1env.envs.code import CodeEnv, CodeProblem, load_problems
 from m1env.envs.code.env import fenced
 from m1env.sources import DatasetSource
+from m1env.verifiers.code import CodeVerifier, parse_reference
 
 PROBLEMS = load_problems()
 BY_ID = {p.id: p for p in PROBLEMS}

@@ -6,11 +6,11 @@ import json
 from collections import Counter
 
 import pytest
-from m1env.verifiers import UnknownVerifierError, get_verifier
 
 import m1env
 from m1env.data import MATH_SAMPLE
 from m1env.envs.math.dataset import MathDatasetEnv, load_dataset, row_to_problem
+from m1env.verifiers import UnknownVerifierError, get_verifier
 
 
 def _write_jsonl(path, rows):

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from m1env.grm.testing import FakeChatServer, Reply
 
 from m1env.errors import (
     LLMConnectionError,
@@ -25,6 +24,7 @@ from m1env.errors import (
     LLMResponseError,
     LLMTimeout,
 )
+from m1env.grm.testing import FakeChatServer, Reply
 from m1env.llm import Completion, OpenAIClient
 
 HI = [{"role": "user", "content": "hi"}]

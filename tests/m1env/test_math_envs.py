@@ -16,8 +16,6 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from m1env.verifiers import UnknownVerifierError, get_verifier
-from m1env.verifiers.extract import last_boxed
 from sympy.parsing.sympy_parser import (
     implicit_multiplication_application,
     parse_expr,
@@ -33,6 +31,8 @@ from m1env.envs.math.linear import LinearConfig
 from m1env.envs.math.mixture import DEFAULT_WEIGHTS, MixtureGenerator
 from m1env.envs.math.quadratic import QuadraticConfig
 from m1env.envs.math.word_problems import WordProblemConfig
+from m1env.verifiers import UnknownVerifierError, get_verifier
+from m1env.verifiers.extract import last_boxed
 
 FAMILIES = ["arithmetic", "fractions", "linear", "quadratic", "word_problems"]
 DIFFICULTIES = range(1, 11)

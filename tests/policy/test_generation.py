@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+
+from m1env.errors import GenerationError, PolicyConfigError
 from m1env.policy import HybridMoEForCausalLM
 from m1env.policy.generation import GenerationConfig, Prompt, completion_logprobs, generate
 from m1env.policy.tokenizer import ByteTokenizer
-
-from m1env.errors import GenerationError, PolicyConfigError
 from tests.policy.tiny import TINY
 
 CFG = TINY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from m1env.policy.ops import lightning_attention, lightning_attention_blockwise, minimax_decay_rates
 
 pytestmark = pytest.mark.gpu

@@ -7,9 +7,8 @@ import torch
 
 transformers = pytest.importorskip("transformers")
 
-from m1env.policy.convert import from_hf_minimax  # noqa: E402
-
 from m1env.errors import ConversionError  # noqa: E402
+from m1env.policy.convert import from_hf_minimax  # noqa: E402
 
 TYPES = [
     "linear_attention",

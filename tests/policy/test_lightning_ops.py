@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+
+from m1env.errors import PolicyConfigError, ShapeError
 from m1env.policy.ops import (
     lightning_attention,
     lightning_attention_blockwise,
@@ -11,8 +13,6 @@ from m1env.policy.ops import (
     lightning_attention_step,
     minimax_decay_rates,
 )
-
-from m1env.errors import PolicyConfigError, ShapeError
 
 
 def _inputs(batch: int, seq: int, heads: int, dk: int, dv: int, seed: int, layer: int = 0):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import torch
+
 from m1env.policy import (
     HybridMoEForCausalLM,
     PolicyCheckpointError,
@@ -15,7 +16,6 @@ from m1env.policy import (
 )
 from m1env.policy.checkpoint import load_pretrained, save_pretrained
 from m1env.policy.tokenizer import ByteTokenizer
-
 from tests.policy.tiny import TINY
 
 

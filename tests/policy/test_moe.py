@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+
 from m1env.policy.config import PolicyConfig
 from m1env.policy.layers.moe import MoEFeedForward, load_balancing_loss, route
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import torch
 import uvicorn
+
 from m1env.policy import (
     ByteTokenizer,
     HybridMoEForCausalLM,
@@ -23,7 +24,6 @@ from m1env.policy import (
     save_pretrained,
 )
 from m1env.policy.server import create_app
-
 from tests.policy.tiny import TINY
 
 CFG = TINY

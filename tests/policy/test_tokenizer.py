@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from m1env.policy.tokenizer import ByteTokenizer
 
 from m1env.errors import TokenizerError
+from m1env.policy.tokenizer import ByteTokenizer
 
 
 def test_round_trip_and_specials() -> None:

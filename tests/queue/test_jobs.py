@@ -5,11 +5,11 @@ from __future__ import annotations
 from contextlib import closing
 
 import redis
-from m1env.verifiers import Score
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.queue import QueueConfig, get_app, run_job, sweep_once
 from m1env.store import EpisodeStore
+from m1env.verifiers import Score
 
 PAYLOAD = {"response": "<answer>1</answer>", "reference": "1", "options": {}}
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from m1env.verifiers import Score
 
 import tests.service.helpers  # noqa: F401  (test/* verifiers)
 from m1env.errors import ScoreTimeout
 from m1env.queue import QueueConfig
 from m1env.scoring import LocalScorer, QueueScorer
 from m1env.store import EpisodeStore
+from m1env.verifiers import Score
 from tests.queue.conftest import Worker, start_worker
 
 

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from m1env.sandbox.backend import Backend
 
 from m1env import sandbox
+from m1env.sandbox.backend import Backend
 
 BACKENDS = [
     "bwrap",

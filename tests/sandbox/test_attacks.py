@@ -18,6 +18,7 @@ import textwrap
 import time
 
 import pytest
+
 from m1env.sandbox import ExecRequest, Limits, UnsafePathError
 from m1env.sandbox.backend import Backend
 

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from m1env.sandbox import ExecRequest, Limits
-from m1env.sandbox.backends.bwrap import BwrapBackend
 
 from m1env import sandbox
+from m1env.sandbox import ExecRequest, Limits
+from m1env.sandbox.backends.bwrap import BwrapBackend
 
 from .conftest import make_backend
 
@@ -100,6 +100,7 @@ def test_docker_pool_never_reuses_a_container() -> None:
 @pytest.mark.docker
 def test_docker_reaps_containers_of_a_dead_worker() -> None:
     import docker
+
     from m1env.sandbox.backends.docker import LABEL, OWNER_LABEL, DockerBackend
 
     client = docker.from_env()

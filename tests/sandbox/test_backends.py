@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from m1env.sandbox import ExecRequest, Limits
-from m1env.sandbox.backend import Backend
 
 from m1env import sandbox
+from m1env.sandbox import ExecRequest, Limits
+from m1env.sandbox.backend import Backend
 
 CPP_SUM = r"""
 #include <iostream>

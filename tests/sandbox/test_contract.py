@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
-from m1env.sandbox import ExecRequest, ExecResult, Limits, SandboxConfigError, UnsafePathError
-from m1env.sandbox.paths import check_relpath, read_back, write_tree
 
 from m1env import sandbox
+from m1env.sandbox import ExecRequest, ExecResult, Limits, SandboxConfigError, UnsafePathError
+from m1env.sandbox.paths import check_relpath, read_back, write_tree
 
 
 def test_limits_defaults_and_roundtrip() -> None:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from m1env.sandbox.backend import Backend
 
 from m1env import sandbox
+from m1env.sandbox.backend import Backend
 
 from .conftest import make_backend
 

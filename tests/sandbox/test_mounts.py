@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from m1env.sandbox.backend import Backend
-from m1env.sandbox.backends.process import ProcessBackend
 
 from m1env import sandbox
+from m1env.sandbox.backend import Backend
+from m1env.sandbox.backends.process import ProcessBackend
 
 from .conftest import make_backend
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from m1env.verifiers.score import Score
 
 from m1env.cli import main
 from m1env.store import EpisodeStore, head
 from m1env.task import Task, user_prompt
+from m1env.verifiers.score import Score
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict], str]:

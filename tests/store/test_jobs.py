@@ -7,12 +7,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from m1env.verifiers.score import Score
 from sqlalchemy import create_engine, func, select, update
 
 from m1env.errors import StoreError
 from m1env.store import EpisodeStore, JobOutcome
 from m1env.store.models import ScoreRow, ScoringJobRow
+from m1env.verifiers.score import Score
 
 PAYLOAD = {"response": "<answer>4</answer>", "reference": 4, "options": {}}
 

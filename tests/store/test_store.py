@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from m1env.verifiers.score import Score
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +14,7 @@ from m1env.errors import StoreError
 from m1env.store import EpisodeStore
 from m1env.store.models import EpisodeRow, ScoreRow
 from m1env.task import Task, user_prompt
+from m1env.verifiers.score import Score
 
 R = "\ufffd"
 TASK = Task("math/1", "m1env/Math-v0", user_prompt("What is 2+2?"), 4, {"difficulty": 1, "seed": 7})

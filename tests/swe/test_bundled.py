@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from m1env.verifiers.swe import SWEVerifier, load_instances, read_records
 from m1env.verifiers.swe.grade import is_test_path, protected_reason
 from m1env.verifiers.swe.patching import touched_paths

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from m1env.sandbox.backends._image import image_tag
-from m1env.sandbox.environments import content_hash
-from m1env.verifiers.swe import SWEInstance, SWEVerifier, grade
-from m1env.verifiers.swe.environment import environment_spec, task_environment
 
 from m1env import sandbox
 from m1env.envs.swe import SWEConfig, SWEEnv
 from m1env.envs.swe.scripted import call, patch_actions, run_episode
+from m1env.sandbox.backends._image import image_tag
+from m1env.sandbox.environments import content_hash
+from m1env.verifiers.swe import SWEInstance, SWEVerifier, grade
+from m1env.verifiers.swe.environment import environment_spec, task_environment
 from tests.swe.helpers import diff, task
 
 _CORE = "import mini_dep\n\n\ndef answer():\n    return mini_dep.VALUE - 1\n"

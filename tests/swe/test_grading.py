@@ -5,6 +5,7 @@ Every hack below really runs through patching and the sandboxed pytest run."""
 from __future__ import annotations
 
 import pytest
+
 from m1env.verifiers import get_verifier
 from m1env.verifiers.swe import SWEVerifier, grade
 from m1env.verifiers.swe.grade import GradeLimits, protected_reason

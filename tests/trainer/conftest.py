@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM, PolicyConfig
 from m1env.trainer.config import EnvWeight
 from m1env.trainer.toy_envs import ADD_ENV_ID, register_toy_envs

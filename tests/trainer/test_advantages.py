@@ -4,9 +4,9 @@ import math
 
 import pytest
 import torch
-from m1env.trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
 
 from m1env.errors import TrainerConfigError
+from m1env.trainer.advantages import ADVANTAGES, drgrpo_advantages, grpo_advantages
 
 
 def test_grpo_std_normalised() -> None:

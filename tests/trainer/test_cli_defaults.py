@@ -13,11 +13,11 @@ import inspect
 from typing import Any
 
 import pytest
+
+from m1env.cli import build_parser
 from m1env.trainer.config import EvalConfig, RLConfig, SFTConfig
 from m1env.trainer.presets import DEFAULT_PRESET, Preset
 from m1env.trainer.scoring import QueueScorer
-
-from m1env.cli import build_parser
 
 
 def field_default(cls: type, name: str) -> Any:

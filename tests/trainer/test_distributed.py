@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
 from m1env.trainer.config import EnvWeight, OptimConfig, RLConfig
 from m1env.trainer.distributed import all_reduce_grads, global_sum

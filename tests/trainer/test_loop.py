@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+
+from m1env.cli import main
 from m1env.policy import GenerationConfig, completion_logprobs, save_pretrained
 from m1env.trainer.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
@@ -21,8 +23,6 @@ from m1env.trainer.rollout import (
     score_completions,
 )
 from m1env.trainer.sft import make_optimizer, train_sft
-
-from m1env.cli import main
 
 
 class ScriptedEngine:

@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
-from m1env.trainer.losses import LOSSES, get_loss
 
 from m1env.errors import TrainerConfigError
+from m1env.trainer.losses import LOSSES, get_loss
 
 torch.set_num_threads(1)
 

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+
+from m1env.errors import LLMHTTPError, RolloutError
+from m1env.llm import OpenAIClient
 from m1env.policy import GenerationConfig
 from m1env.policy.server import create_app
 from m1env.trainer.config import EvalConfig
 from m1env.trainer.evaluate import evaluate
 from m1env.trainer.rollout import LocalEngine, OpenAIEngine
-
-from m1env.errors import LLMHTTPError, RolloutError
-from m1env.llm import OpenAIClient
 
 
 def _free_port() -> int:

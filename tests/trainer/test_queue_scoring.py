@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
 from m1env.policy import ByteTokenizer, HybridMoEForCausalLM
 from m1env.trainer.config import EnvWeight, OptimConfig, RLConfig
 from m1env.trainer.rl import train_rl
@@ -19,7 +20,6 @@ from m1env.trainer.rollout import build_env
 from m1env.trainer.scoring import LocalScorer, QueueScorer, ScoreItem
 from m1env.trainer.toy_envs import ADD_ENV_ID, SAT_ENV_ID, register_toy_envs
 from m1env.verifiers import Score
-
 from tests.queue import conftest as _queue
 from tests.queue.conftest import Worker, purged_broker, start_worker
 

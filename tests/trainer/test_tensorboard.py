@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from m1env.trainer.metrics import TensorBoardWriter
 
 from m1env.errors import TrainerConfigError
+from m1env.trainer.metrics import TensorBoardWriter
 
 
 def _scalars(logdir: Path) -> dict[str, list[tuple[int, float]]]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+
+from m1env.errors import TrainerConfigError
 from m1env.trainer.config import EnvWeight, EvalConfig, OptimConfig, RLConfig, SFTConfig
 from m1env.trainer.rollout import EVAL_INDEX_BASE, build_env
 from m1env.trainer.toy_envs import (
@@ -12,8 +14,6 @@ from m1env.trainer.toy_envs import (
     register_toy_envs,
     sat_problem,
 )
-
-from m1env.errors import TrainerConfigError
 
 
 def test_add_splits_are_disjoint_and_solutions_score_correct() -> None:

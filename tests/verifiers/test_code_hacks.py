@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from m1env.verifiers.code import CodeVerifier
 
 from m1env import sandbox
+from m1env.verifiers.code import CodeVerifier
 
 
 def digest(text: str) -> str:

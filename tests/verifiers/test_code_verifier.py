@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from m1env.verifiers import get_verifier
 from m1env.verifiers.code import CodeVerifier
 

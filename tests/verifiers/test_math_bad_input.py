@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from m1env.verifiers import WorkerPool
 from m1env.verifiers.extract import boxed_contents, tag_contents
 from m1env.verifiers.math import MathVerifier

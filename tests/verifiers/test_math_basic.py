@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from m1env.verifiers import get_verifier, verifier_names
 from m1env.verifiers.math import MathVerifier
 

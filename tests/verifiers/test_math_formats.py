@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from m1env.verifiers.math import MathVerifier, clean, parse
 
 V = MathVerifier()

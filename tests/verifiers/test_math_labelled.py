@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from m1env.verifiers.math import MathVerifier
 
 PAIRS = Path(__file__).resolve().parents[2] / "bench" / "data" / "math_pairs.jsonl"

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+
 from m1env.verifiers import RemoteError, TimeLimitExceeded, WorkerCrashed, WorkerPool
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+
+from m1env import verifiers
 from m1env.verifiers import (
     DuplicateVerifierError,
     Score,
@@ -11,8 +13,6 @@ from m1env.verifiers import (
     unregister_verifier,
     verifier_names,
 )
-
-from m1env import verifiers
 
 
 class _Slow(Verifier):

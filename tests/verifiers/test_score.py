@@ -4,6 +4,7 @@ import json
 import math
 
 import pytest
+
 from m1env.verifiers import Score
 
 

@@ -7,12 +7,11 @@ Modules: :mod:`~m1env.verifiers.code.extract` (program from a completion),
 (custom checkers) and :mod:`~m1env.verifiers.code.verifier` (the ``code`` verifier).
 """
 
+from m1env.errors import CodeConfigError, CodeVerifierError, ReferenceFormatError
 from m1env.verifiers.code.compare import compare_text, compare_values
 from m1env.verifiers.code.extract import canonical_language, fenced_blocks, find_program
 from m1env.verifiers.code.formats import CheckerSpec, TestCase, TestSuite, parse_reference
 from m1env.verifiers.code.verifier import CodeConfig, CodeVerifier
-
-from m1env.errors import CodeConfigError, CodeVerifierError, ReferenceFormatError
 
 __all__ = [
     "CheckerSpec",

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from m1env import sandbox
 from m1env.sandbox import ExecRequest, Limits, Program, SandboxError
 from m1env.verifiers.code.extract import canonical_language
 from m1env.verifiers.code.formats import CheckerSpec
-
-from m1env import sandbox
 
 __all__ = ["CHECKER_LIMITS", "Checker"]
 

@@ -33,12 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from m1env import sandbox
 from m1env.sandbox import ExecRequest, ExecResult, Limits, Program
 from m1env.verifiers.code.checker import Checker
 from m1env.verifiers.code.compare import compare_text, compare_values
 from m1env.verifiers.code.formats import TestCase, TestSuite
-
-from m1env import sandbox
 
 __all__ = ["HARNESS_FILE", "RunLimits", "TestOutcome", "run_suite"]
 

@@ -28,14 +28,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal
 
+from m1env.errors import CodeConfigError, ReferenceFormatError
 from m1env.sandbox import SandboxError
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.code.extract import canonical_language, find_program
 from m1env.verifiers.code.formats import TestSuite, parse_reference
 from m1env.verifiers.code.runner import RunLimits, SuiteRun, run_suite
 from m1env.verifiers.score import Score
-
-from m1env.errors import CodeConfigError, ReferenceFormatError
 
 __all__ = ["CodeConfig", "CodeVerifier"]
 

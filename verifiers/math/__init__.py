@@ -10,12 +10,11 @@ parser to a tuple tree, structural bomb guards), :mod:`~m1env.verifiers.math.val
 
 from __future__ import annotations
 
+from m1env.errors import MathError, ParseError, TooComplex, TooLarge
 from m1env.verifiers.math.equiv import Rules, equivalent
 from m1env.verifiers.math.normalize import clean
 from m1env.verifiers.math.parse import parse
 from m1env.verifiers.math.verifier import DEFAULT_EXTRACT, STRATEGIES, MathVerifier, find_answers
-
-from m1env.errors import MathError, ParseError, TooComplex, TooLarge
 
 __all__ = [
     "DEFAULT_EXTRACT",

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from m1env.errors import MathError
 from m1env.verifiers.math.parse import Node
 from m1env.verifiers.math.values import (
     EvalError,
@@ -43,8 +44,6 @@ from m1env.verifiers.math.values import (
     rational,
     to_sympy,
 )
-
-from m1env.errors import MathError
 
 __all__ = ["Rules", "equivalent"]
 

@@ -27,9 +27,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from m1env.verifiers.math.normalize import SINGLE_LETTER_UNITS, UNITS
-
 from m1env.errors import ParseError, TooComplex, TooLarge
+from m1env.verifiers.math.normalize import SINGLE_LETTER_UNITS, UNITS
 
 __all__ = ["MAX_CHARS", "MAX_DEPTH", "MAX_TOWER", "Node", "parse", "tokenize"]
 

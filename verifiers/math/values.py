@@ -24,9 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from m1env.verifiers.math.parse import Node
-
 from m1env.errors import TooLarge
+from m1env.verifiers.math.parse import Node
 
 __all__ = [
     "MAX_BITS",

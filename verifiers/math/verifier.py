@@ -46,6 +46,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from m1env.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
 from m1env.verifiers.math.equiv import Rules, equivalent
@@ -53,8 +54,6 @@ from m1env.verifiers.math.normalize import clean, text_key
 from m1env.verifiers.math.parse import MAX_CHARS, Node, parse
 from m1env.verifiers.math.values import EvalError
 from m1env.verifiers.score import Score
-
-from m1env.errors import BadReference, MathError, ParseError, TooComplex, TooLarge
 
 __all__ = ["DEFAULT_EXTRACT", "STRATEGIES", "MathVerifier", "find_answers"]
 

@@ -11,6 +11,7 @@ environment spec: the sandbox builds it),
 
 from __future__ import annotations
 
+from m1env.errors import InstanceFormatError, PatchError, SWEError
 from m1env.verifiers.swe.grade import GradeLimits, grade, parse_junit
 from m1env.verifiers.swe.instance import (
     Prediction,
@@ -21,8 +22,6 @@ from m1env.verifiers.swe.instance import (
 )
 from m1env.verifiers.swe.report import evaluate
 from m1env.verifiers.swe.verifier import SWEVerifier
-
-from m1env.errors import InstanceFormatError, PatchError, SWEError
 
 __all__ = [
     "GradeLimits",

@@ -14,10 +14,9 @@ image under docker; see :mod:`m1env.sandbox.environments`). Offline builds:
 
 from __future__ import annotations
 
+from m1env import sandbox
 from m1env.verifiers.swe.grade import runner_files, runner_key
 from m1env.verifiers.swe.instance import SWEInstance
-
-from m1env import sandbox
 
 __all__ = ["DEFAULT_PREFIX", "environment_spec", "task_environment"]
 

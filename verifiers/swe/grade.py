@@ -46,12 +46,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from m1env import sandbox
+from m1env.errors import PatchError, SWEError
 from m1env.verifiers.score import Score
 from m1env.verifiers.swe.instance import SWEInstance
 from m1env.verifiers.swe.patching import apply_patch, read_tree, touched_paths, write_tree
-
-from m1env import sandbox
-from m1env.errors import PatchError, SWEError
 
 __all__ = [
     "GradeLimits",

@@ -19,13 +19,12 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
+from m1env.errors import InstanceFormatError, SandboxError, VerifierConfigError
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.score import Score
 from m1env.verifiers.swe.environment import task_environment
 from m1env.verifiers.swe.grade import GradeLimits, grade
 from m1env.verifiers.swe.instance import SWEInstance
-
-from m1env.errors import InstanceFormatError, SandboxError, VerifierConfigError
 
 __all__ = ["SWEVerifier"]
 
