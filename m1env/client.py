@@ -19,12 +19,15 @@ retry: a score has no side effects, and a job submission is idempotent when it
 carries an ``idempotency_key`` (the client makes one up when you do not, so a retried
 submission never creates a second job). Any other 4xx raises :class:`ClientError`
 at once with the server's message; exhausted retries raise :class:`ServiceUnavailable`.
+``timeout`` is httpx's, per attempt and phase; a call has no overall deadline.
+
+The retry engine and :class:`RetryPolicy` are :mod:`m1env.retry`'s, shared with the
+OpenAI-compatible client (:mod:`m1env.llm`); this module sets its statuses and errors.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -33,7 +36,8 @@ from typing import Any
 
 import httpx
 
-from m1env.errors import ClientError, ServiceUnavailable
+from m1env.errors import ClientError, M1EnvError, ServiceUnavailable
+from m1env.retry import Call, RetryPolicy, asend, send
 from m1env.verifiers.score import Score
 
 __all__ = [
@@ -46,25 +50,6 @@ __all__ = [
 ]
 
 RETRY_STATUS = frozenset({429, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    retries: int = 5
-    backoff: float = 0.1
-    max_backoff: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.retries < 0 or self.backoff < 0 or self.max_backoff < self.backoff:
-            raise ValueError("retries and backoff must be >= 0 and max_backoff >= backoff")
-
-    def delay(self, attempt: int, retry_after: str | None = None) -> float:
-        if retry_after is not None:
-            try:
-                return min(self.max_backoff, max(0.0, float(retry_after)))
-            except ValueError:
-                pass
-        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
 
 
 @dataclass(frozen=True)
@@ -120,14 +105,26 @@ def _headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-def _check(response: httpx.Response) -> Any:
-    if response.status_code >= 400:
+def _failure(call: Call, reply: httpx.Response | None, exc: BaseException | None) -> M1EnvError:
+    """One failed attempt as the error it raises: a refusal, or the service being unavailable."""
+    if reply is not None and reply.status_code not in call.retry_status:
         try:
-            detail = response.json().get("detail", response.text)
+            detail = reply.json().get("detail", reply.text)
         except ValueError:
-            detail = response.text
-        raise ClientError(response.status_code, str(detail))
-    return response.json()
+            detail = reply.text
+        return ClientError(reply.status_code, str(detail))
+    last = (
+        f"HTTP {reply.status_code}: {reply.text[:200]}"
+        if reply is not None
+        else f"{type(exc).__name__}: {exc}"
+    )
+    return ServiceUnavailable(
+        f"{call.method} {call.url} failed after {call.attempts} tries: {last}"
+    )
+
+
+def _call(retry: RetryPolicy, method: str, path: str) -> Call:
+    return Call(method, path, retry, RETRY_STATUS, _failure)
 
 
 class Client:
@@ -148,23 +145,7 @@ class Client:
         )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        last: str = ""
-        for attempt in range(self.retry.retries + 1):
-            try:
-                response = self._http.request(method, path, **kwargs)
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                retry_after = None
-            else:
-                if response.status_code not in RETRY_STATUS:
-                    return _check(response)
-                last = f"HTTP {response.status_code}: {response.text[:200]}"
-                retry_after = response.headers.get("retry-after")
-            if attempt < self.retry.retries:
-                time.sleep(self.retry.delay(attempt, retry_after))
-        raise ServiceUnavailable(
-            f"{method} {path} failed after {self.retry.retries + 1} tries: {last}"
-        )
+        return send(self._http, _call(self.retry, method, path), **kwargs).json()
 
     def health(self) -> dict[str, Any]:
         return self._request("GET", "/healthz")
@@ -243,23 +224,7 @@ class AsyncClient:
         )
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        last = ""
-        for attempt in range(self.retry.retries + 1):
-            try:
-                response = await self._http.request(method, path, **kwargs)
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                retry_after = None
-            else:
-                if response.status_code not in RETRY_STATUS:
-                    return _check(response)
-                last = f"HTTP {response.status_code}: {response.text[:200]}"
-                retry_after = response.headers.get("retry-after")
-            if attempt < self.retry.retries:
-                await asyncio.sleep(self.retry.delay(attempt, retry_after))
-        raise ServiceUnavailable(
-            f"{method} {path} failed after {self.retry.retries + 1} tries: {last}"
-        )
+        return (await asend(self._http, _call(self.retry, method, path), **kwargs)).json()
 
     async def health(self) -> dict[str, Any]:
         return await self._request("GET", "/healthz")

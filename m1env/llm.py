@@ -12,6 +12,9 @@ Both faces return a :class:`Completion` (the first choice) and raise the
 :class:`~m1env.errors.LLMError` family; the judge and the trainer turn those into their own
 errors. Any OpenAI-compatible server works: ``vllm serve``, ``m1env policy serve``, hosted APIs.
 
+Retries and the deadline are :mod:`m1env.retry`'s, the engine the scoring service's client
+(:mod:`m1env.client`) sends through too; this client sets them as follows.
+
 **Deadline.** ``timeout`` (the client's, or a call's own) bounds the *whole* call: every
 attempt and the back-off between them. The clock starts when the call gets one of the
 ``max_concurrency`` slots -- waiting for a slot is queueing on our side, so a batch larger
@@ -26,10 +29,10 @@ The async face enforces the deadline as a hard bound; the sync face gives each h
 it in one piece) but not a body trickled byte by byte.
 
 **Retries.** Connection errors, timeouts and answers 408, 409, 425, 429, 500, 502, 503 and 504
-are retried up to ``max_retries`` times with exponential back-off (``backoff`` s doubling,
-capped at ``max_backoff``, jittered to 0.5-1.5x so a burst of callers spreads out), honouring
-``Retry-After``. Any other 4xx raises at once. Completions have no side effects, so a retried
-POST is safe.
+(``RETRY_STATUS``) are retried up to ``max_retries`` times with exponential back-off
+(``backoff`` s doubling, capped at ``max_backoff``, jittered to 0.5-1.5x so a burst of callers
+spreads out), honouring ``Retry-After``. Any other 4xx raises at once. Completions have no
+side effects, so a retried POST is safe.
 
 **Pool.** The sync face keeps one ``httpx.Client`` (thread-safe) and slot semaphore per
 process; the async face one ``httpx.AsyncClient`` and semaphore per event loop, since both are
@@ -41,12 +44,9 @@ worker process), and a forked child builds its own rather than share its parent'
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import os
-import random
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,12 +60,14 @@ from m1env.errors import (
     LLMResponseError,
     LLMTimeout,
 )
+from m1env.retry import Call, RetryPolicy, asend, send
 
 __all__ = ["RETRY_STATUS", "Completion", "Messages", "OpenAIClient"]
 
 Messages = list[dict[str, str]]
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+JITTER = (0.5, 1.5)  # each back-off is 0.5-1.5x its nominal length
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,78 +89,24 @@ class Completion:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Call:
-    """One call's attempts against its deadline: the bookkeeping both faces share."""
-
-    url: str
-    budget: float
-    max_retries: int
-    backoff: float
-    max_backoff: float
-    attempt_timeout: float | None
-    start: float = 0.0
-    attempts: int = 0
-    last: LLMError | None = None  # the latest attempt's failure
-    attempt_bound: bool = False  # the latest attempt was given attempt_timeout, not the rest
-
-    def begin(self) -> None:
-        self.start = time.monotonic()
-
-    @property
-    def left(self) -> float:
-        return self.start + self.budget - time.monotonic()
-
-    def next_timeout(self) -> float:
-        """Counts an attempt; the seconds it may take."""
-        self.attempts += 1
-        left = self.left
-        self.attempt_bound = self.attempt_timeout is not None and self.attempt_timeout < left
-        if self.attempt_timeout is not None:
-            left = min(left, self.attempt_timeout)
-        return max(left, 1e-3)  # httpx reads 0 as "no time at all" on some phases
-
-    def failure(self, reply: httpx.Response | None, exc: BaseException | None) -> LLMError | None:
-        """What went wrong with one attempt, or None for a 2xx answer."""
-        failure: LLMError | None = None
-        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
-            tries = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
-            limit = (
-                f"{self.attempt_timeout:g}s, its attempt timeout"
-                if self.attempt_bound
-                else f"{self.budget:g}s"
-            )
-            message = f"{self.url} did not answer within {limit} ({tries})"
-            if self.last is not None and not isinstance(self.last, LLMTimeout):
-                # The deadline cut a retry short: say what the attempts before it got.
-                message += f"; the attempt before: {self.last}"
-            failure = LLMTimeout(message)
-        elif exc is not None:
-            failure = LLMConnectionError(f"cannot reach {self.url}: {type(exc).__name__}: {exc}")
-        elif reply is not None and reply.status_code >= 400:
-            failure = LLMHTTPError(reply.status_code, reply.text, self.url)
-        self.last = failure or self.last
-        return failure
-
-    def retry_delay(self, failure: LLMError, reply: httpx.Response | None) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up and raise ``failure``."""
-        if isinstance(failure, LLMHTTPError) and failure.status not in RETRY_STATUS:
-            return None
-        if self.attempts > self.max_retries:
-            return None
-        delay = min(self.max_backoff, self.backoff * 2 ** (self.attempts - 1))
-        delay *= 0.5 + random.random()
-        retry_after = reply.headers.get("Retry-After") if reply is not None else None
-        if retry_after is not None:
-            # An HTTP date is rare from model servers: then keep our own back-off.
-            with contextlib.suppress(ValueError):
-                delay = min(self.max_backoff, max(0.0, float(retry_after)))
-        if delay >= self.left:
-            return None  # the next attempt could not start before the deadline
-        return delay
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
+def _failure(call: Call, reply: httpx.Response | None, exc: BaseException | None) -> LLMError:
+    """What went wrong with one attempt, as the :class:`~m1env.errors.LLMError` it raises."""
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        tries = f"{call.attempts} attempt{'s' if call.attempts > 1 else ''}"
+        limit = (
+            f"{call.attempt_timeout:g}s, its attempt timeout"
+            if call.attempt_bound
+            else f"{call.deadline:g}s"
+        )
+        message = f"{call.url} did not answer within {limit} ({tries})"
+        if call.last is not None and not isinstance(call.last, LLMTimeout):
+            # The deadline cut a retry short: say what the attempts before it got.
+            message += f"; the attempt before: {call.last}"
+        return LLMTimeout(message)
+    if exc is not None:
+        return LLMConnectionError(f"cannot reach {call.url}: {type(exc).__name__}: {exc}")
+    assert reply is not None
+    return LLMHTTPError(reply.status_code, reply.text, call.url)
 
 
 class OpenAIClient:
@@ -267,69 +215,43 @@ class OpenAIClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    # -- the retry loop, one per face --------------------------------------------------------
+    # -- sending: the retry engine is m1env.retry's ----------------------------------------
 
-    def _call(self, path: str, timeout: float | None) -> _Call:
+    def _call(self, method: str, path: str, timeout: float | None) -> Call:
         budget = self.timeout if timeout is None else timeout
         if budget <= 0:
             raise ValueError(f"timeout must be positive, got {budget}")
-        return _Call(
+        policy = RetryPolicy(
+            retries=self.max_retries,
+            backoff=self.backoff,
+            max_backoff=self.max_backoff,
+            jitter=JITTER,
+        )
+        return Call(
+            method,
             f"{self.base_url}{path}",
-            budget,
-            self.max_retries,
-            self.backoff,
-            self.max_backoff,
-            self.attempt_timeout,
+            policy,
+            RETRY_STATUS,
+            _failure,
+            deadline=budget,
+            attempt_timeout=self.attempt_timeout,
         )
 
     def _send(
         self, method: str, path: str, body: dict[str, Any] | None, timeout: float | None
-    ) -> tuple[httpx.Response, _Call]:
-        call = self._call(path, timeout)
+    ) -> tuple[httpx.Response, Call]:
+        call = self._call(method, path, timeout)
         slots, client = self._for_process()
-        with slots:
-            call.begin()
-            while True:
-                seconds = call.next_timeout()
-                reply: httpx.Response | None = None
-                error: BaseException | None = None
-                try:
-                    reply = client.request(method, call.url, json=body, timeout=seconds)
-                except httpx.TransportError as exc:  # timeouts included
-                    error = exc
-                failure = call.failure(reply, error)
-                if failure is None:
-                    assert reply is not None
-                    return reply, call
-                delay = call.retry_delay(failure, reply)
-                if delay is None:
-                    raise failure
-                time.sleep(delay)
+        with slots:  # the deadline's clock starts once the call holds a slot
+            return send(client, call, json=body), call
 
     async def _asend(
         self, method: str, path: str, body: dict[str, Any] | None, timeout: float | None
-    ) -> tuple[httpx.Response, _Call]:
-        call = self._call(path, timeout)
+    ) -> tuple[httpx.Response, Call]:
+        call = self._call(method, path, timeout)
         slots, client = self._for_loop()
         async with slots:
-            call.begin()
-            while True:
-                seconds = call.next_timeout()
-                reply: httpx.Response | None = None
-                error: BaseException | None = None
-                try:
-                    async with asyncio.timeout(seconds):  # a hard bound, unlike httpx's phases
-                        reply = await client.request(method, call.url, json=body, timeout=seconds)
-                except (httpx.TransportError, TimeoutError) as exc:
-                    error = exc
-                failure = call.failure(reply, error)
-                if failure is None:
-                    assert reply is not None
-                    return reply, call
-                delay = call.retry_delay(failure, reply)
-                if delay is None:
-                    raise failure
-                await asyncio.sleep(delay)
+            return await asend(client, call, json=body), call
 
     # -- endpoints -----------------------------------------------------------------------
 
@@ -375,18 +297,18 @@ def _body(model: str, params: dict[str, Any], **payload: Any) -> dict[str, Any]:
     return {"model": model, **payload, **{k: v for k, v in params.items() if v is not None}}
 
 
-def _not_an_answer(what: str, reply: httpx.Response, call: _Call) -> LLMResponseError:
+def _not_an_answer(what: str, reply: httpx.Response, call: Call) -> LLMResponseError:
     return LLMResponseError(f"not a {what} answer from {call.url}: {reply.text[:300]!r}")
 
 
-def _json(reply: httpx.Response, call: _Call, what: str) -> Any:
+def _json(reply: httpx.Response, call: Call, what: str) -> Any:
     try:
         return reply.json()
     except ValueError:
         raise _not_an_answer(what, reply, call) from None
 
 
-def _first_choice(reply: httpx.Response, call: _Call, what: str) -> tuple[dict[str, Any], Any]:
+def _first_choice(reply: httpx.Response, call: Call, what: str) -> tuple[dict[str, Any], Any]:
     data = _json(reply, call, what)
     try:
         choice = data["choices"][0]
@@ -404,7 +326,7 @@ def _floats(values: Any) -> list[float]:
 
 
 def _completion(
-    data: dict[str, Any], choice: dict[str, Any], call: _Call, **fields: Any
+    data: dict[str, Any], choice: dict[str, Any], call: Call, **fields: Any
 ) -> Completion:
     ids = choice.get("token_ids")
     usage = data.get("usage")
@@ -418,7 +340,7 @@ def _completion(
     )
 
 
-def _chat_completion(reply: httpx.Response, call: _Call) -> Completion:
+def _chat_completion(reply: httpx.Response, call: Call) -> Completion:
     data, choice = _first_choice(reply, call, "chat-completions")
     message = choice.get("message")
     content = message.get("content") if isinstance(message, dict) else None
@@ -432,7 +354,7 @@ def _chat_completion(reply: httpx.Response, call: _Call) -> Completion:
     return _completion(data, choice, call, text=content or "", logprobs=logprobs)
 
 
-def _text_completion(reply: httpx.Response, call: _Call) -> Completion:
+def _text_completion(reply: httpx.Response, call: Call) -> Completion:
     data, choice = _first_choice(reply, call, "completions")
     text = choice.get("text")
     if not isinstance(text, str):
@@ -442,7 +364,7 @@ def _text_completion(reply: httpx.Response, call: _Call) -> Completion:
     return _completion(data, choice, call, text=text, logprobs=logprobs)
 
 
-def _model_ids(reply: httpx.Response, call: _Call) -> list[str]:
+def _model_ids(reply: httpx.Response, call: Call) -> list[str]:
     data = _json(reply, call, "models")
     try:
         return [str(m["id"]) for m in data["data"]]

@@ -7,6 +7,7 @@ so a module's *unit* is read from its import name::
                  verifiers  <-  grm  <-  top floor
     policy   <-  trainer    <-  cli (the only part of m1env/ that imports the trainer or the policy)
     llm      <-  grm, trainer (the one OpenAI-compatible client)
+    retry    <-  llm, client (the one retry engine of the HTTP clients)
 
 core: ``m1env.task``, ``env``, ``registry``, ``checker``, ``sources``, ``spaces``, ``curriculum``;
 catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m1env.scoring``,
@@ -14,6 +15,8 @@ catalogue: ``m1env.envs``; infrastructure: ``m1env.store``, ``m1env.queue``, ``m
 top floor: ``m1env.service``, ``m1env.cli``, ``m1env.adapters``, ``m1env.client``, ``m1env.ui``.
 llm: ``m1env.llm``, the OpenAI-compatible HTTP client the judge and the rollouts share; it
 imports httpx and base only, so any tier may use it.
+retry: ``m1env.retry``, the retry/back-off/deadline engine both HTTP clients (``m1env.llm`` and
+``m1env.client``) send through; it imports httpx and base only, so any tier may use it.
 base: ``m1env.errors`` (the one exception root) and ``m1env.settings`` (the environment
 variables), imported from anywhere, import nothing of ours but each other.
 """
@@ -46,8 +49,8 @@ def unit(module: str) -> str:
         return second
     if second in ("errors", "settings"):
         return "base"
-    if second == "llm":
-        return "llm"
+    if second in ("llm", "retry"):
+        return second
     if second == "envs":
         return "catalogue"
     if second in INFRASTRUCTURE:
@@ -124,8 +127,10 @@ FORBIDDEN = {
     "trainer": {"top"},
     "llm": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
     | {"infrastructure", "top"},
-    "base": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
+    "retry": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
     | {"infrastructure", "top", "llm"},
+    "base": {"sandbox", "verifiers", "grm", "policy", "trainer", "core", "catalogue"}
+    | {"infrastructure", "top", "llm", "retry"},
 }
 
 
@@ -211,6 +216,7 @@ def test_the_rules_see_imports():
     assert unit("m1env.envs.logic.sat") == "catalogue"
     assert unit("m1env") == "core"
     assert unit("m1env.llm") == "llm"
+    assert unit("m1env.retry") == "retry"
     assert unit("verifiers") == "external"  # a top-level `verifiers` is somebody else's
 
 
