@@ -91,22 +91,6 @@ def add_problem(seed: int, index: int, difficulty: int, split: str = "train") ->
     )
 
 
-class AddEnv(SingleTurnEnv):
-    """Addition of small numbers; see the module docstring."""
-
-    answer_instruction: ClassVar[str] = ""  # the preset's model learns the format from SFT
-
-    def __init__(self, *, split: str = "auto", seed: int = 0, **kwargs: Any) -> None:
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-
-        def generate(seed: int, index: int, difficulty: int) -> Problem:
-            return add_problem(seed, index, difficulty, _split_of(split, index))
-
-        kwargs.setdefault("difficulty", 4)
-        super().__init__(ProceduralSource(generate, seed=seed, name=f"add-{split}"), **kwargs)
-
-
 def sat_problem(seed: int, index: int, difficulty: int, split: str = "train") -> Problem:
     """A satisfiable 2-CNF formula over ``difficulty + 2`` variables, in the given split."""
     n = difficulty + 2
@@ -128,20 +112,44 @@ def sat_problem(seed: int, index: int, difficulty: int, split: str = "train") ->
     )
 
 
-class SatEnv(SingleTurnEnv):
-    """Tiny 2-SAT formulas scored by ``logic/sat``; see the module docstring."""
+class _SplitEnv(SingleTurnEnv):
+    """A toy environment whose items come from ``problem`` in one split (see the module doc)."""
 
-    answer_instruction: ClassVar[str] = ""
+    answer_instruction: ClassVar[str] = ""  # the preset's model learns the format from SFT
+    name: ClassVar[str]
+    default_difficulty: ClassVar[int]
+
+    @staticmethod
+    def problem(seed: int, index: int, difficulty: int, split: str) -> Problem:
+        raise NotImplementedError
 
     def __init__(self, *, split: str = "auto", seed: int = 0, **kwargs: Any) -> None:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        problem = type(self).problem
 
         def generate(seed: int, index: int, difficulty: int) -> Problem:
-            return sat_problem(seed, index, difficulty, _split_of(split, index))
+            return problem(seed, index, difficulty, _split_of(split, index))
 
-        kwargs.setdefault("difficulty", 2)
-        super().__init__(ProceduralSource(generate, seed=seed, name=f"sat-{split}"), **kwargs)
+        kwargs.setdefault("difficulty", self.default_difficulty)
+        source = ProceduralSource(generate, seed=seed, name=f"{self.name}-{split}")
+        super().__init__(source, **kwargs)
+
+
+class AddEnv(_SplitEnv):
+    """Addition of small numbers; see the module docstring."""
+
+    name = "add"
+    default_difficulty = 4
+    problem = staticmethod(add_problem)
+
+
+class SatEnv(_SplitEnv):
+    """Tiny 2-SAT formulas scored by ``logic/sat``; see the module docstring."""
+
+    name = "sat"
+    default_difficulty = 2
+    problem = staticmethod(sat_problem)
 
 
 _SPECS = (
