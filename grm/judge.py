@@ -70,10 +70,11 @@ class JudgeConfig:
     def from_env(cls, **overrides: Any) -> JudgeConfig:
         values: dict[str, Any] = {
             "base_url": settings.JUDGE_URL.get(),
-            "model": settings.JUDGE_MODEL.get(),
             "api_key": settings.JUDGE_API_KEY.get(),
             "cache_path": settings.JUDGE_CACHE.get(),
         }
+        if model := settings.JUDGE_MODEL.get():  # else the field's default
+            values["model"] = model
         if template := settings.JUDGE_TEMPLATE.get():
             values["pointwise_template"] = template
         return cls(**{**values, **overrides})

@@ -44,16 +44,18 @@ __all__ = ["SETTINGS", "Setting"]
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable: ``get()`` is its value with blanks meaning unset."""
+    """One environment variable: ``get()`` is its value with blanks meaning unset.
+
+    A setting has no default of its own: the caller's config (or the one line that reads
+    it) holds the fallback, so each default stands in one place.
+    """
 
     name: str
     doc: str
-    default: str | None = None
 
     def get(self) -> str | None:
-        """The value, stripped; ``default`` when unset or only whitespace."""
-        value = os.environ.get(self.name, "").strip()
-        return value or self.default
+        """The value, stripped; None when unset or only whitespace."""
+        return os.environ.get(self.name, "").strip() or None
 
     def get_int(self, *, minimum: int | None = None) -> int | None:
         """The value as an integer; a :class:`ValueError` names the variable when it is not."""
@@ -81,20 +83,20 @@ API_KEY = Setting("M1ENV_API_KEY", "API key the trainer adapters send to the sco
 SCORING_URL = Setting("M1ENV_SCORING_URL", "URL of the scoring service the adapters call")
 VERIFY_WORKERS = Setting("M1ENV_VERIFY_WORKERS", "size of the process-wide verifier pool")
 JUDGE_URL = Setting("M1ENV_JUDGE_URL", "OpenAI-compatible base URL of the judge")
-JUDGE_MODEL = Setting("M1ENV_JUDGE_MODEL", "model name of the judge", "judge")
+JUDGE_MODEL = Setting("M1ENV_JUDGE_MODEL", "model name of the judge")
 JUDGE_API_KEY = Setting("M1ENV_JUDGE_API_KEY", "API key of the judge server")
 JUDGE_CACHE = Setting("M1ENV_JUDGE_CACHE", "SQLite file caching judge verdicts")
 JUDGE_TEMPLATE = Setting("M1ENV_JUDGE_TEMPLATE", "pointwise prompt template of the judge")
 SANDBOX_BACKEND = Setting("M1ENV_SANDBOX_BACKEND", "sandbox backend to use instead of choosing")
 SANDBOX_MAX_JOBS = Setting("M1ENV_SANDBOX_MAX_JOBS", "sandbox jobs run at once in one process")
-SANDBOX_UID = Setting("M1ENV_SANDBOX_UID", "uid sandbox jobs run as under a root worker", "65534")
+SANDBOX_UID = Setting("M1ENV_SANDBOX_UID", "uid sandbox jobs run as under a root worker")
 SANDBOX_TMP = Setting("M1ENV_SANDBOX_TMP", "directory holding sandbox work dirs")
 SANDBOX_IMAGE = Setting("M1ENV_SANDBOX_IMAGE", "base image of the Docker sandbox backend")
 SANDBOX_DOCKER_POOL = Setting("M1ENV_SANDBOX_DOCKER_POOL", "warm containers per job shape")
 SWE_CACHE = Setting("M1ENV_SWE_CACHE", "directory of the per-task SWE venvs")
 SWE_WHEELS = Setting("M1ENV_SWE_WHEELS", "local wheel directory for offline SWE venv builds")
 XDG_DATA_HOME = Setting("XDG_DATA_HOME", "base directory of user data (XDG)")
-WORLD_SIZE = Setting("WORLD_SIZE", "processes in the training run (set by torchrun)", "1")
-LOCAL_RANK = Setting("LOCAL_RANK", "this process's GPU on its host (set by torchrun)", "0")
+WORLD_SIZE = Setting("WORLD_SIZE", "processes in the training run (set by torchrun)")
+LOCAL_RANK = Setting("LOCAL_RANK", "this process's GPU on its host (set by torchrun)")
 
 SETTINGS: tuple[Setting, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Setting))

@@ -49,7 +49,11 @@ def test_every_setting_has_one_name_and_is_documented():
 
 def test_blank_means_unset_and_bad_numbers_name_the_variable(monkeypatch):
     monkeypatch.setenv("M1ENV_SANDBOX_UID", "   ")
-    assert settings.SANDBOX_UID.get() == "65534"  # its default
+    assert settings.SANDBOX_UID.get() is None
+    monkeypatch.setenv("M1ENV_JUDGE_MODEL", "")
+    from m1env.grm import JudgeConfig
+
+    assert JudgeConfig.from_env().model == JudgeConfig.model  # the config's default stands
     monkeypatch.setenv("M1ENV_API_KEYS", " a, ,b ")
     assert settings.API_KEYS.get_list() == ["a", "b"]
     monkeypatch.setenv("M1ENV_MAX_ATTEMPTS", "three")
