@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.wheel import ROOT, build_wheel, wheel_names
+from tests.packaging.wheel import ROOT, wheel_names
 
 pytestmark = pytest.mark.packaging
 
@@ -75,8 +75,8 @@ def _probe(python: Path, cwd: Path) -> dict:
     return json.loads(_run(python, "-I", "-c", PROBE, cwd=cwd).splitlines()[-1])
 
 
-def test_the_wheel_shares_no_file_with_the_peers_wheels(tmp_path):
-    ours = set(wheel_names(build_wheel(tmp_path / "ours")))
+def test_the_wheel_shares_no_file_with_the_peers_wheels(tmp_path, wheel):
+    ours = set(wheel_names(wheel))
     _pip(Path(sys.executable), "download", "-q", "--no-deps", "-d", tmp_path / "peers", *PEERS)
     for peer in sorted((tmp_path / "peers").glob("*.whl")):
         theirs = set(wheel_names(peer))
@@ -85,8 +85,7 @@ def test_the_wheel_shares_no_file_with_the_peers_wheels(tmp_path):
         assert not ours & theirs, f"{peer.name} shares {sorted(ours & theirs)[:5]}"
 
 
-def test_installed_beside_the_peers_everything_imports_and_uninstalls_cleanly(tmp_path):
-    wheel = build_wheel(tmp_path / "ours")
+def test_installed_beside_the_peers_everything_imports_and_uninstalls_cleanly(tmp_path, wheel):
     python = _new_env(tmp_path / "env")
     _pip(python, "install", "-q", "--no-deps", "--ignore-installed", wheel)
     _pip(python, "install", "-q", *PEERS)

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FOLDERS, leaked_top_level_modules
-from tests.packaging.wheel import ROOT, build_wheel, wheel_names
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_wheel(tmp_path_factory.mktemp("wheel"))
+from tests.packaging.wheel import ROOT, wheel_names
 
 
 def test_every_folder_imports_under_m1env():
@@ -44,7 +41,7 @@ def test_the_install_exposes_no_top_level_name_but_m1env(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    ours, found = __import__("json").loads(out.stdout)
+    ours, found = json.loads(out.stdout)
     assert Path(ours).resolve() == ROOT / "verifiers" / "__init__.py"
     assert not [n for n, origin in found.items() if origin and str(ROOT) in origin], found
 
@@ -65,8 +62,6 @@ def test_the_wheel_holds_only_m1env_and_its_dist_info(wheel):
 
 
 def test_the_wheels_metadata_names_one_top_level_and_m1env_entry_points(wheel):
-    import zipfile
-
     with zipfile.ZipFile(wheel) as zf:
         top_level = zf.read("m1env-0.1.0.dist-info/top_level.txt").decode().split()
         entry_points = zf.read("m1env-0.1.0.dist-info/entry_points.txt").decode()
