@@ -229,3 +229,15 @@ def test_scoring_side_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_cli_parser_does_not_load_the_store_or_the_queue():
+    """`m1env --help` and every command's start-up pay for what they use, not for SQL/Celery."""
+    code = (
+        "import sys, m1env.cli\n"
+        "m1env.cli.build_parser()\n"
+        "loaded = sorted(m for m in ('m1env.store', 'm1env.queue', 'sqlalchemy', 'celery')"
+        " if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from m1env.errors import TrainerConfigError
 
-__all__ = ["EnvWeight", "EvalConfig", "OptimConfig", "RLConfig", "SFTConfig"]
+__all__ = ["QUEUE_TIMEOUT_S", "EnvWeight", "EvalConfig", "OptimConfig", "RLConfig", "SFTConfig"]
 
 
 def _positive(obj: object, *names: str) -> None:
@@ -27,6 +27,11 @@ def _positive(obj: object, *names: str) -> None:
         value = getattr(obj, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise TrainerConfigError(f"{type(obj).__name__}.{name} must be > 0, got {value!r}")
+
+
+# How long queue scoring waits for a batch's Scores (m1env.trainer.scoring.QueueScorer). Here,
+# not there, so that `m1env train --help` reads it without importing the store and the queue.
+QUEUE_TIMEOUT_S = 300.0
 
 
 @dataclass(frozen=True)

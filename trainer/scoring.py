@@ -26,6 +26,7 @@ from m1env.env import TaskEnv
 from m1env.errors import TrainerConfigError
 from m1env.scoring import LocalScorer
 from m1env.task import Task
+from m1env.trainer.config import QUEUE_TIMEOUT_S
 from m1env.verifiers import Score
 
 __all__ = ["SCORERS", "LocalScorer", "QueueScorer", "ScoreItem", "Scorer", "make_scorer"]
@@ -78,7 +79,7 @@ class QueueScorer(scoring.QueueScorer):
         *,
         database_url: str | None = None,
         broker_url: str | None = None,
-        timeout_s: float = 300.0,
+        timeout_s: float = QUEUE_TIMEOUT_S,
         poll_s: float = 0.05,
         run_id: str | None = None,
         chunk_size: int | None = None,

@@ -22,7 +22,6 @@ torch is imported only when a command runs, so ``m1env --help`` works without th
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 import uuid
@@ -145,7 +144,7 @@ def register(subparsers: Any) -> None:
 
 
 def _scoring_options(p: argparse.ArgumentParser, *, scoring: str | None) -> None:
-    from m1env.trainer.scoring import QueueScorer
+    from m1env.trainer.config import QUEUE_TIMEOUT_S  # the QueueScorer's default
 
     p.add_argument(
         "--scoring",
@@ -158,7 +157,7 @@ def _scoring_options(p: argparse.ArgumentParser, *, scoring: str | None) -> None
     p.add_argument(
         "--queue-timeout",
         type=float,
-        default=inspect.signature(QueueScorer).parameters["timeout_s"].default,
+        default=QUEUE_TIMEOUT_S,
         help="seconds to wait for a batch's scores; " + _DEFAULT,
     )
     p.add_argument(
