@@ -4,6 +4,9 @@ Workloads:
   py-hello      ExecRequest(language="python3", source="print('hello')")
   c++-compile   compile + run a C++ hello-world (a fresh compile every job)
   c++-run       run an already compiled C++ program (Program.run, the verifier's loop)
+Contenders: each backend named (the process backend acknowledged: the jobs are ours),
+and with bwrap also "bwrap no-sc": the same backend without its seccomp filter, which
+prices the filter (it exists only in this script).
 Floors (no sandbox, same machine, same run):
   bare          /usr/bin/python3 -c pass; g++ -O2 + ./main in a fresh dir; ./main
   bare -I -B    /usr/bin/python3 -I -B -c pass (py-hello only): the flags the sandbox's
@@ -39,6 +42,7 @@ from functools import partial
 
 from m1env import sandbox
 from m1env.sandbox import ExecRequest
+from m1env.sandbox.backends.bwrap import BwrapBackend
 
 CPP = '#include <cstdio>\nint main() { std::puts("hello"); return 0; }\n'
 PY = "print('hello')"
@@ -46,6 +50,17 @@ WORKLOADS = ("py-hello", "c++-compile", "c++-run")
 Job = Callable[[], object]
 #: 1-minute load average sampled at every round.
 LOADS: list[float] = []
+
+
+class _UnfilteredBwrap(BwrapBackend):
+    """bwrap without the seccomp filter, to measure what the filter costs."""
+
+    def _options(
+        self, step: sandbox.Step, workdir: str, seccomp_fd: int, block_fd: int | None = None
+    ) -> list[str]:
+        options = super()._options(step, workdir, seccomp_fd, block_fd)
+        at = options.index("--seccomp")
+        return options[:at] + options[at + 2 :]
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -167,9 +182,12 @@ def main() -> None:
         if not ok:
             print(f"skip {name}: {why}")
             continue
-        backends[name] = sandbox.get_backend(name)
+        backends[name] = sandbox.get_backend(name, allow_unsandboxed=name == "process")
         if name != "docker":
             local[name] = backend_jobs(backends[name])
+        if name == "bwrap":
+            backends["bwrap no-sc"] = _UnfilteredBwrap()
+            local["bwrap no-sc"] = backend_jobs(backends["bwrap no-sc"])
 
     rows: list[Row] = []
     rng = random.Random(0)
@@ -239,6 +257,11 @@ def main() -> None:
         if g == "local" and work == "py-hello" and name not in ("bare", "bare -I -B", "process"):
             print(f"{name} py-hello, {conc} job(s): p50 {statistics.median(jobs) / flags_floor[conc]:.2f}x "
                   f"of python3 -I -B -c pass")  # fmt: skip
+    p50 = {(n, w, c): statistics.median(lat) for g, n, w, c, lat, _ in rows if g == "local"}
+    for work, conc in sorted({(w, c) for n, w, c in p50 if n == "bwrap no-sc"}):
+        print(f"seccomp filter, {work}, {conc} job(s): bwrap p50 "
+              f"{p50[('bwrap', work, conc)] / p50[('bwrap no-sc', work, conc)]:.3f}x of bwrap "
+              f"without it")  # fmt: skip
 
 
 if __name__ == "__main__":

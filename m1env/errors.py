@@ -17,7 +17,8 @@ sandbox at the bottom as much as the CLI at the top -- raises from here::
     │   │   ├── UnsafePathError             (a file name escapes the work dir)
     │   │   └── UnknownLanguageError        (language not in the registry)
     │   ├── BackendUnavailableError         (backend cannot start on this machine)
-    │   │   └── UnknownBackendError         (no backend of that name)
+    │   │   ├── UnknownBackendError         (no backend of that name)
+    │   │   └── IsolationUnavailableError   (nothing here isolates; unisolated not allowed)
     │   ├── SandboxBusyError                (the wait for a job slot timed out)
     │   ├── SandboxInternalError            (the sandbox itself failed mid-run)
     │   └── EnvironmentBuildError           (a task's venv or image could not be built)
@@ -100,6 +101,7 @@ __all__ = [
     "GenerationError",
     "GenerationRequestError",
     "InstanceFormatError",
+    "IsolationUnavailableError",
     "JudgeError",
     "JudgeHTTPError",
     "JudgeTimeout",
@@ -217,6 +219,11 @@ class BackendUnavailableError(SandboxError):
 
 class UnknownBackendError(BackendUnavailableError):
     """No backend is registered under that name."""
+
+
+class IsolationUnavailableError(BackendUnavailableError):
+    """No backend that isolates can run here, and running unisolated was not allowed
+    (the message names the fix: install bubblewrap or start Docker). Nothing was run."""
 
 
 class SandboxBusyError(SandboxError):

@@ -22,6 +22,8 @@ variable                        meaning
 ``M1ENV_JUDGE_CACHE``           SQLite file caching judge verdicts
 ``M1ENV_JUDGE_TEMPLATE``        the pointwise prompt template
 ``M1ENV_SANDBOX_BACKEND``       force a sandbox backend (``bwrap``, ``docker``, ``process``)
+``M1ENV_ALLOW_UNSANDBOXED``     ``1``: the ``process`` backend, when named, may run code
+                                unisolated (otherwise it is refused)
 ``M1ENV_SANDBOX_MAX_JOBS``      sandbox jobs run at once in one process (default: CPUs)
 ``M1ENV_SANDBOX_UID``           uid jobs run as when the worker is root (default 65534)
 ``M1ENV_SANDBOX_TMP``           where job work dirs live (default: /dev/shm)
@@ -88,6 +90,9 @@ JUDGE_API_KEY = Setting("M1ENV_JUDGE_API_KEY", "API key of the judge server")
 JUDGE_CACHE = Setting("M1ENV_JUDGE_CACHE", "SQLite file caching judge verdicts")
 JUDGE_TEMPLATE = Setting("M1ENV_JUDGE_TEMPLATE", "pointwise prompt template of the judge")
 SANDBOX_BACKEND = Setting("M1ENV_SANDBOX_BACKEND", "sandbox backend to use instead of choosing")
+ALLOW_UNSANDBOXED = Setting(
+    "M1ENV_ALLOW_UNSANDBOXED", "1 lets the named process backend run code with no isolation"
+)
 SANDBOX_MAX_JOBS = Setting("M1ENV_SANDBOX_MAX_JOBS", "sandbox jobs run at once in one process")
 SANDBOX_UID = Setting("M1ENV_SANDBOX_UID", "uid sandbox jobs run as under a root worker")
 SANDBOX_TMP = Setting("M1ENV_SANDBOX_TMP", "directory holding sandbox work dirs")

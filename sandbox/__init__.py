@@ -19,14 +19,20 @@ reference tree, built once per content hash by the backend that runs them (a ven
 mounted read-only under bwrap, an image under docker).
 
 Backends (see each module's docstring for what it protects against and what not):
-``bwrap`` (default where available), ``docker``, ``process`` (no isolation).
-``M1ENV_SANDBOX_BACKEND`` selects one; :func:`get_backend` auto-detects otherwise.
+``bwrap`` (namespaces + a seccomp filter, :mod:`m1env.sandbox.seccomp`; the default
+where available), ``docker``, ``process`` (no isolation).  ``M1ENV_SANDBOX_BACKEND``
+selects one; :func:`get_backend` auto-detects otherwise and fails closed: with neither
+bubblewrap nor Docker it raises :class:`IsolationUnavailableError` (install
+bubblewrap or start Docker), never falling back to ``process``, which runs only when
+named and acknowledged (``M1ENV_ALLOW_UNSANDBOXED=1``).  ``m1env sandbox doctor``
+says what this machine offers.
 Concurrency is capped process-wide (``M1ENV_SANDBOX_MAX_JOBS``, default: CPUs);
 excess jobs wait for a slot.
 
 Settings (environment):
 
 ``M1ENV_SANDBOX_BACKEND``      ``bwrap`` | ``docker`` | ``process``; unset: auto-detect
+``M1ENV_ALLOW_UNSANDBOXED``    ``1``: the named ``process`` backend may run (no isolation)
 ``M1ENV_SANDBOX_MAX_JOBS``     concurrent jobs per process (default: CPU count)
 ``M1ENV_SANDBOX_UID``          host uid jobs run as when the worker is root (65534)
 ``M1ENV_SANDBOX_TMP``          base of per-job work dirs (default /dev/shm/m1env-sandbox-UID)
@@ -46,6 +52,7 @@ from collections.abc import Sequence
 from m1env.errors import (
     BackendUnavailableError,
     EnvironmentBuildError,
+    IsolationUnavailableError,
     SandboxBusyError,
     SandboxConfigError,
     SandboxError,
@@ -78,6 +85,7 @@ __all__ = [
     "EnvironmentSpec",
     "ExecRequest",
     "ExecResult",
+    "IsolationUnavailableError",
     "JobLimiter",
     "Language",
     "Limits",

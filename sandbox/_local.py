@@ -10,6 +10,11 @@ by the memory limit as well as by the per-file size limit), else the system temp
 When the worker runs as root, jobs run as an unprivileged user
 (``$M1ENV_SANDBOX_UID``, default 65534 "nobody") that owns only its work dir.
 Work dirs left by a dead worker are removed when a backend starts.
+
+With ``own_fs`` (the bwrap backend) and where the worker may mount (root), each work
+dir is a tmpfs of its own, so the job's ``/proc/self/mountinfo`` shows ``/`` as the
+root of its ``/work``, not the host path of a directory; elsewhere it is a plain
+directory and :attr:`LocalWorkdirs.own_fs` says so.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from .paths import read_back, write_tree
 __all__ = ["LocalWorkdirs", "fork_reaper", "sandbox_ids", "scrubbed_env", "set_pdeathsig"]
 
 _counter = itertools.count()
+_MS_NOSUID, _MS_NODEV, _MS_PRIVATE, _MNT_DETACH = 0x2, 0x4, 1 << 18, 0x2
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _prctl: Any
@@ -160,10 +166,27 @@ def _rmtree(path: str) -> None:
         shutil.rmtree(path, onerror=fix)
 
 
+def _mount_tmpfs(path: str, ids: tuple[int, int] | None) -> None:
+    """A fresh tmpfs on ``path``, owned by the job user, propagating nothing."""
+    owner = f",uid={ids[0]},gid={ids[1]}" if ids else ""
+    options = f"mode=0700{owner}".encode()
+    if _libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs", _MS_NOSUID | _MS_NODEV, options):
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount tmpfs on {path}: {os.strerror(err)}")
+    if _libc.mount(None, os.fsencode(path), None, _MS_PRIVATE, None):
+        err = ctypes.get_errno()
+        _unmount(path)
+        raise OSError(err, f"make {path} private: {os.strerror(err)}")
+
+
+def _unmount(path: str) -> None:
+    _libc.umount2(os.fsencode(path), _MNT_DETACH)
+
+
 class LocalWorkdirs:
     """Creates, fills, collects and removes per-step work dirs on the host."""
 
-    def __init__(self, base: str | None = None) -> None:
+    def __init__(self, base: str | None = None, *, own_fs: bool = False) -> None:
         self.base = base or _default_base()
         self.ids = sandbox_ids()
         os.makedirs(self.base, mode=0o711, exist_ok=True)
@@ -171,7 +194,24 @@ class LocalWorkdirs:
         if st.st_uid != os.geteuid() or os.path.islink(self.base):
             raise SandboxInternalError(f"{self.base} is not a directory owned by this user")
         os.chmod(self.base, 0o711)
+        #: Whether each work dir is a tmpfs of its own (see the module docstring).
+        self.own_fs = False
         self.reap_stale()
+        self.own_fs = own_fs and self._can_mount()
+
+    def _can_mount(self) -> bool:
+        if _prctl is None:  # no libc to call mount(2) with
+            return False
+        probe = tempfile.mkdtemp(prefix="mount-probe-", dir=self.base)
+        try:
+            _mount_tmpfs(probe, self.ids)
+        except OSError:
+            return False
+        else:
+            _unmount(probe)
+            return True
+        finally:
+            os.rmdir(probe)
 
     def reap_stale(self) -> int:
         removed = 0
@@ -181,8 +221,11 @@ class LocalWorkdirs:
                 continue
             if not owner_gone(int(parts[1])):
                 continue
-            _rmtree(os.path.join(self.base, name))
+            self.remove(os.path.join(self.base, name))
             removed += 1
+        for name in os.listdir(self.base):  # a probe of a worker killed mid-probe
+            if name.startswith("mount-probe-"):
+                self.remove(os.path.join(self.base, name))
         return removed
 
     def create(self, step: Step) -> str:
@@ -202,8 +245,10 @@ class LocalWorkdirs:
         try:
             if self.ids:
                 os.chown(path, *self.ids)
+            if self.own_fs:
+                _mount_tmpfs(path, self.ids)
         except BaseException:
-            _rmtree(path)
+            self.remove(path)
             raise
         return path
 
@@ -225,4 +270,6 @@ class LocalWorkdirs:
 
     @staticmethod
     def remove(path: str) -> None:
+        if os.path.ismount(path):
+            _unmount(path)  # frees the job's files at once
         _rmtree(path)

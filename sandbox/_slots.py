@@ -191,13 +191,18 @@ class Slot:
     def spawner_pid(self) -> int:
         return self.proc.pid
 
-    def replenish(self, prepare: tuple[object, str, dict[str, object], bool] | None) -> None:
+    def replenish(
+        self, prepare: tuple[object, str, dict[str, object], bool, list[int]] | None
+    ) -> None:
         """Ask the spawner for the next standby (once the last one is used up).  With
-        ``prepare`` = (shape key, empty work dir, request with ``--block-fd 3``, whether
-        the job has stdin), the standby starts that bwrap at once and it waits, blocked."""
+        ``prepare`` = (shape key, empty work dir, request with ``--block-fd N``, whether
+        the job has stdin, the fds bwrap gets after stdio, N being the next), the standby
+        starts that bwrap at once and it waits, blocked.  The fds are ours to close."""
         if self.broken or self._asked is not None or self._standby is not None:
             if prepare is not None:
                 self.discard_workdir(prepare[1])
+                for fd in prepare[4]:
+                    os.close(fd)
             return
         if prepare is None:
             try:
@@ -207,8 +212,9 @@ class Slot:
                 raise SandboxInternalError(f"the sandbox spawner is gone: {exc}") from exc
             self._asked = (None,)
             return
-        key, workdir, request, with_stdin = prepare
+        key, workdir, request, with_stdin, extra = prepare
         theirs, ours = _pipes(with_stdin)
+        theirs += extra
         try:
             socket.send_fds(self.sock, [json.dumps({"prepare": request}).encode()], theirs)
         except OSError as exc:
@@ -327,14 +333,22 @@ class Slot:
         rlimits: Sequence[tuple[int, int, int]],
         ids: tuple[int, int] | None,
         with_stdin: bool,
+        extra_fds: Sequence[int] = (),
     ) -> SpawnedChild:
-        """Hand the job to the (plain) standby, which execs ``argv`` (an absolute path).
-        Does not wait for the exec: a failure is reported by :meth:`SpawnedChild.reap`."""
-        standby = self._take_standby()
+        """Hand the job to the (plain) standby, which execs ``argv`` (an absolute path)
+        with ``extra_fds`` (ours to close) as its fds 3, 4, ...  Does not wait for the
+        exec: a failure is reported by :meth:`SpawnedChild.reap`."""
+        try:
+            standby = self._take_standby()
+        except BaseException:
+            for fd in extra_fds:
+                os.close(fd)
+            raise
         assert standby.prepared is None
         self._standby = None  # used up, whatever happens next
         os.close(standby.block_w)
         theirs, ours = _pipes(with_stdin)
+        theirs += extra_fds
         request = make_request(argv, env, cwd, rlimits, ids)
         try:
             socket.send_fds(standby.sock, [json.dumps(request).encode()], theirs)

@@ -21,13 +21,14 @@ Protocol (one JSON message per datagram, fds by SCM_RIGHTS):
   spawner -> worker  {"ready": true} once started (the worker then moves it into
                       the slot's cgroup)
   worker -> spawner  b"next": fork a standby (only when none exists), or
-                      {"prepare": request} with the request's fds: fork a standby
+                      {"prepare": request} with the request's fds (stdin, stdout,
+                      stderr, then bwrap's own: its arguments, its seccomp program): fork a standby
                       that starts bwrap for that request at once, blocked
   spawner -> worker  {"standby": pid, "prepared": bool} with fds [standby socket,
                       pidfd of standby, write end of its block pipe]
   worker -> standby  (not prepared) a request {"argv", "env", "cwd", "rlimits":
                       [[res, soft, hard]...], "ids": [uid, gid] | null} with fds
-                      [stdin, stdout, stderr]; the standby socket then closes on
+                      [stdin, stdout, stderr, bwrap's own...] (at 0, 1, 2, 3... in bwrap); the standby socket then closes on
                       exec, or carries {"error": why} if the exec failed
   worker -> block    (prepared) one byte: the blocked bwrap runs the job
   spawner -> worker  when the standby has exited (after its job, or unused) and
@@ -59,6 +60,7 @@ from typing import Any
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _MAX_MSG = 1 << 20
+_MAX_FDS = 8
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -117,8 +119,8 @@ def _fork_standby(
     prepare: tuple[dict[str, Any], list[int]] | None,
 ) -> tuple[int, socket.socket, int]:
     """Fork the next standby: the pid, the worker's end of its socket and the write
-    end of its block pipe.  With ``prepare`` (a request and its three fds) the standby
-    execs bwrap at once with the block pipe as fd 3 (``--block-fd 3`` in the request):
+    end of its block pipe.  With ``prepare`` (a request and its fds) the standby execs
+    bwrap at once with the block pipe as the fd after them (``--block-fd N`` in the request):
     bwrap builds the sandbox and waits there until the worker writes a byte."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     block_r, block_w = os.pipe2(os.O_CLOEXEC)
@@ -133,8 +135,8 @@ def _fork_standby(
             ours.close()
             os.close(block_w)
             if prepare is None:
-                msg, fds, _, _ = socket.recv_fds(theirs, _MAX_MSG, 3)
-                if not msg or len(fds) != 3:
+                msg, fds, _, _ = socket.recv_fds(theirs, _MAX_MSG, _MAX_FDS)
+                if not msg or len(fds) < 3:
                     os._exit(0)  # the worker closed this standby (or is gone)
                 _child(json.loads(msg), fds, theirs, spawner)
             else:
@@ -242,14 +244,14 @@ def main() -> None:
         if sock.fileno() not in readable:
             continue
         try:
-            msg, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 3)
+            msg, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, _MAX_FDS)
         except ConnectionResetError:
             msg, fds = b"", []
         if msg and not standby:
             if msg == b"next" and not fds:
                 standby, block_w = _offer(sock, None)
                 continue
-            if msg.startswith(b"{") and len(fds) == 3:
+            if msg.startswith(b"{") and len(fds) >= 3:
                 standby, block_w = _offer(sock, (json.loads(msg)["prepare"], fds))
                 continue
         # The worker is gone (or confused): take the job or standby down with us.

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
+from m1env import settings
 from m1env.errors import BackendUnavailableError, EnvironmentBuildError, SandboxInternalError
 
 from .contract import ExecRequest, ExecResult, Limits, Mount, Verdict
@@ -36,12 +37,28 @@ from .environments import EnvironmentSpec, PreparedEnvironment
 from .languages import get_language
 from .limiter import JobLimiter, get_limiter
 
-__all__ = ["Backend", "Program", "Step", "decide_verdict"]
+__all__ = [
+    "ISOLATION_FIX",
+    "Backend",
+    "Program",
+    "Step",
+    "decide_verdict",
+    "unsandboxed_allowed",
+]
 
 log = logging.getLogger(__name__)
 
 # Files read back (collect, compile artefacts) are capped: the program controls them.
 MAX_COLLECT_BYTES = 64 * 1024 * 1024
+#: What to do when no backend that isolates can run (in every such error message).
+ISOLATION_FIX = "install bubblewrap (apt-get install bubblewrap) or start Docker"
+
+
+def unsandboxed_allowed(allow: bool = False) -> bool:
+    """Whether a backend that isolates nothing may run: ``allow``, or the setting."""
+    return allow or settings.ALLOW_UNSANDBOXED.get() == "1"
+
+
 _MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 

@@ -77,6 +77,8 @@ class Service:
     def count(self, item: Item | str, score: Score) -> None:
         name = item if isinstance(item, str) else item.name
         self.metrics.scores.labels(name, score.status).inc()
+        if "backend" in score.details:  # a code or SWE score: what isolated it
+            self.metrics.sandbox_runs.labels(name, score.details["backend"] or "none").inc()
 
     async def score(self, items: list[Item]) -> list[Score]:
         scores = await self.scorer.score(items)

@@ -9,7 +9,9 @@ at m1env. Request: ``code``, ``language`` (SandboxFusion names: ``python``,
 compiled and exited 0, ``Failed`` otherwise, ``SandboxError`` when the sandbox
 itself failed), ``message``, ``compile_result`` and ``run_result`` (each
 ``{status: Finished | TimeLimitExceeded | Error, execution_time, return_code,
-stdout, stderr}``), ``executor_pod_name`` and ``files`` (name -> base64). Code runs
+stdout, stderr}``), ``executor_pod_name`` (the sandbox backend that ran it: ``bwrap``
+or ``docker``; with neither available the answer is ``SandboxError`` naming the fix,
+and nothing runs) and ``files`` (name -> base64). Code runs
 in m1env's own sandbox (:mod:`sandbox`): in this process in embedded mode, on a
 ``sandbox`` queue worker in queue mode (the reply comes back through Redis).
 
@@ -150,7 +152,9 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
         return RunCodeResponse(status="SandboxError", message=str(exc))
     if result.verdict == "sandbox_error":
         return RunCodeResponse(
-            status="SandboxError", message="; ".join(result.messages) or "sandbox error"
+            status="SandboxError",
+            message="; ".join(result.messages) or "sandbox error",
+            executor_pod_name=result.backend,
         )
     out_files = {k: base64.b64encode(v).decode("ascii") for k, v in result.files.items()}
     if result.stage == "compile":
@@ -159,6 +163,7 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
             message="compilation failed",
             compile_result=_command_result(result),
             files=out_files,
+            executor_pod_name=result.backend,
         )
     run = _command_result(result)
     compile_result = (
@@ -171,6 +176,7 @@ def run_code(req: RunCodeRequest) -> RunCodeResponse:
         compile_result=compile_result,
         run_result=run,
         files=out_files,
+        executor_pod_name=result.backend,
     )
 
 
@@ -205,8 +211,11 @@ def add_compat_routes(app: FastAPI, service: Service) -> None:
     @app.post("/run_code", tags=["compat"], responses=ERRORS)
     async def run_code_route(req: RunCodeRequest) -> RunCodeResponse:
         if service.config.mode == "queue":
-            return await asyncio.to_thread(_run_code_on_queue, service, req)
-        return await asyncio.to_thread(run_code, req)
+            reply = await asyncio.to_thread(_run_code_on_queue, service, req)
+        else:
+            reply = await asyncio.to_thread(run_code, req)
+        service.metrics.sandbox_runs.labels("run_code", reply.executor_pod_name or "none").inc()
+        return reply
 
     @app.post("/get_reward", tags=["compat"], responses=ERRORS)
     async def get_reward(

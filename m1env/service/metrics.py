@@ -1,8 +1,10 @@
 """Prometheus metrics of one service instance (its own registry, served at ``/metrics``).
 
 ``m1env_http_requests_total{route,method,status}``, ``m1env_http_request_seconds{route}``
-(latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``
-and ``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid); plus the
+(latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``,
+``m1env_sandbox_runs_total{verifier,backend}`` (which sandbox backend ran each code/SWE
+score and ``/run_code`` call; ``none`` when none could run) and
+``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid); plus the
 generative reward model's monitor gauges read from the episode store
 (``m1env_grm_alarm``, ``m1env_grm_alarms_total``, ``m1env_grm_length_corr`` ...). Routes are
 labelled by their template (``/v1/jobs/{job_id}``), never the raw path, so labels
@@ -44,6 +46,12 @@ class Metrics:
         self.inflight = Gauge("m1env_http_inflight", "requests in progress", registry=self.registry)
         self.scores = Counter(
             "m1env_scores", "Scores returned", ["verifier", "status"], registry=self.registry
+        )
+        self.sandbox_runs = Counter(
+            "m1env_sandbox_runs",
+            "Scores and /run_code calls by the sandbox backend that ran them",
+            ["verifier", "backend"],
+            registry=self.registry,
         )
         self.rejected = Counter(
             "m1env_rejected",

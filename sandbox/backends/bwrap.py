@@ -1,8 +1,11 @@
 """``bwrap`` backend: bubblewrap namespaces + cgroups + rlimits.  The default where available.
 
 Each step runs as ``bwrap`` with new user, pid, network, ipc, uts, cgroup and mount
-namespaces (``--unshare-all``, ``--disable-userns``), a new session, and
-``--die-with-parent``.  The root is an empty tmpfs, remounted read-only, holding
+namespaces (``--unshare-all``, ``--disable-userns``), a new session,
+``--die-with-parent`` and the seccomp filter of :mod:`m1env.sandbox.seccomp`
+(``--seccomp FD``; the backend is unavailable where the filter cannot be built).
+bwrap's options arrive through a file descriptor (``--args FD``), so its command line,
+which the job sees as ``/proc/1/cmdline``, holds only the job's own command.  The root is an empty tmpfs, remounted read-only, holding
 read-only binds of ``/usr`` (and the ``/bin``, ``/lib*``, ``/sbin`` links or dirs),
 the dynamic-loader config and ``/etc/alternatives``; a fresh ``/proc`` and minimal
 ``/dev``; a private size-capped ``/tmp``; and the job's own work dir at ``/work`` (a
@@ -42,7 +45,18 @@ Protects against:
     * CPU/wall time, output floods, huge files, fd exhaustion (rlimits + the shared
       engine in ``m1env.sandbox._proc``); the whole tree dies on timeout (SIGKILL to bwrap,
       which takes the pid namespace with it, then a sweep of the cgroup);
-    * TIOCSTI terminal injection (new session, stdin/stdout are pipes, no tty);
+    * TIOCSTI terminal injection (new session, stdin/stdout are pipes, no tty, and the
+      filter refuses ``TIOCSTI``/``TIOCLINUX``);
+    * the seccomp filter's list (EPERM): ``ptrace`` (so a job cannot stop its
+      namespace's init), ``process_vm_readv/writev``, the keyring calls (``add_key``,
+      ``keyctl``, ``request_key``: keyrings are per uid, not per namespace), sockets
+      other than ``AF_UNIX``/``AF_INET``/``AF_INET6`` (netlink, vsock, packet...),
+      ``bpf``, ``perf_event_open``, ``userfaultfd``, ``io_uring_*``, ``kexec_*``,
+      module loading, ``mount``/``umount2``/``pivot_root``/``unshare``/``setns``, the new
+      mount API and namespace flags on ``clone``; foreign syscall ABIs (i386, x32) kill;
+    * host paths in what the job reads: its environment is fixed, bwrap's command line
+      holds only the job's command, ``/proc/mounts`` names file systems, not host dirs,
+      and (root worker) ``/work`` is a tmpfs of its own, so ``mountinfo`` shows ``/``;
     * mount, ptrace of anything outside, setuid: the job has no capabilities at all
       (bounding set empty), no_new_privs is set, setuid-root binaries are not honoured,
       uid 0 is not even mapped; host processes are invisible (own pid namespace);
@@ -64,9 +78,12 @@ Does NOT protect against:
       can get the spawner OOM-killed too (its score cannot be lowered without CAP_SYS_RESOURCE;
       jobs get oom_score_adj 1000 so they go first): the job's verdict is still
       ``memory`` and the slot is replaced;
-    * kernel bugs reachable through the syscalls left open (no seccomp filter is
-      installed) -- use the ``docker`` backend with its seccomp profile, or a VM,
-      when that matters;
+    * kernel bugs reachable through the system calls the filter leaves open (file
+      systems, futexes, the allowed socket families, ...) -- use a VM when that matters;
+    * where the worker cannot mount (not root), ``/proc/self/mountinfo`` shows the work
+      dir's path inside its tmpfs (``/m1env-sandbox-<uid>/job-<worker pid>-...``): a bind
+      mount's root field names it; as root each work dir is a tmpfs of its own, whose
+      root is ``/`` (``m1env.sandbox._local``);
     * side channels and CPU contention with other jobs (no CPU quota, only the job
       cap of ``m1env.sandbox.limiter``);
     * reading world-readable files under ``/usr`` (they are the toolchain);
@@ -86,6 +103,7 @@ from typing import Any, ClassVar
 
 from m1env.errors import SandboxInternalError
 
+from .. import seccomp
 from .._local import (
     LocalWorkdirs,
     drop_ids,
@@ -108,6 +126,39 @@ __all__ = ["BwrapBackend"]
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
 _ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _INSIDE_ID = "65534"
+# In a slot's standby (see m1env.sandbox._spawner), the fds after stdin/stdout/stderr:
+# bwrap's arguments, the seccomp program, and (started ahead of time) the block pipe.
+_ARGS_FD, _SECCOMP_FD, _BLOCK_FD = 3, 4, 5
+
+
+def _memfd(data: bytes, name: str) -> int:
+    """An anonymous file holding ``data``, positioned at its start (close-on-exec: the
+    slot or ``pass_fds`` hands it on)."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _launch_fds(options: list[str], seccomp_fd: int | None = None) -> list[int]:
+    """[bwrap's options, the seccomp program] as memfds; with ``seccomp_fd`` given
+    (an fd already holding the program) only the options.  Passing the options
+    through ``--args FD`` keeps them (host paths among them) out of the command line
+    of the namespace's init, which the job can read at ``/proc/1/cmdline``."""
+    args = _memfd(b"".join(os.fsencode(a) + b"\0" for a in options), "m1env-bwrap-args")
+    if seccomp_fd is not None:
+        return [args]
+    try:
+        return [args, _memfd(seccomp.program(), "m1env-seccomp")]
+    except BaseException:
+        os.close(args)
+        raise
 
 
 def _bwrap_path() -> str | None:
@@ -119,23 +170,33 @@ def _probe() -> tuple[bool, str]:
     exe = _bwrap_path()
     if exe is None:
         return False, "bubblewrap (bwrap) is not installed; run scripts/ci/setup-sandbox.sh"
+    ok, filter_why = seccomp.probe()
+    if not ok:
+        return False, f"bubblewrap is installed, but its jobs' seccomp filter is not: {filter_why}"
     ids = sandbox_ids()
-    cmd = [exe, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-           "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "/bin/true"]  # fmt: skip
+    filt = _memfd(seccomp.program(), "m1env-seccomp")
+    options = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+               "--new-session", "--seccomp", str(filt), "--ro-bind", "/", "/", "--proc", "/proc",
+               "--dev", "/dev"]  # fmt: skip
+    (args,) = _launch_fds(options, filt)
     try:
         proc = subprocess.run(
-            cmd,
+            [exe, "--args", str(args), "--", "/bin/true"],
             capture_output=True,
             timeout=10,
             env={"PATH": "/usr/bin:/bin"},
             preexec_fn=(lambda: drop_ids(ids)) if ids else None,
+            pass_fds=(args, filt),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"bwrap cannot start: {exc}"
+    finally:
+        os.close(args)
+        os.close(filt)
     if proc.returncode != 0:
         why = proc.stderr.decode(errors="replace").strip()
         return False, f"bwrap cannot create namespaces here (user namespaces disabled?): {why}"
-    return True, f"{exe} creates user/pid/net/ipc/uts/mount namespaces"
+    return True, f"{exe} creates user/pid/net/ipc/uts/mount namespaces; {filter_why}"
 
 
 def _preparable(step: Step) -> bool:
@@ -153,7 +214,7 @@ class BwrapBackend(Backend):
     def __init__(self, limiter: JobLimiter | None = None, workdir_base: str | None = None) -> None:
         super().__init__(limiter)
         self.exe = _bwrap_path() or "bwrap"
-        self.workdirs = LocalWorkdirs(workdir_base)
+        self.workdirs = LocalWorkdirs(workdir_base, own_fs=True)
         self.cgroups, self.cgroup_note = CgroupManager.detect()
         self._slots = (
             SlotPool(self.cgroups, self.workdirs.remove, lambda: self.limiter.max_jobs)
@@ -207,9 +268,13 @@ class BwrapBackend(Backend):
             **super().info(),
             "bwrap": self.exe,
             "namespaces": ["user", "pid", "net", "ipc", "uts", "cgroup", "mount"],
+            "seccomp": seccomp.probe()[1],
             "cgroups": self.cgroup_note,
             "runs_as": f"host uid {ids[0]}" if ids else f"host uid {os.geteuid()}",
             "workdir_base": self.workdirs.base,
+            "workdir_fs": "a tmpfs per job"
+            if self.workdirs.own_fs
+            else "a directory (the job's mountinfo shows its path: the worker cannot mount)",
             "starts": dict(self.starts),
         }
 
@@ -226,9 +291,12 @@ class BwrapBackend(Backend):
                 args += ["--ro-bind", path, path]
         return args
 
-    def _argv(self, step: Step, workdir: str, block_fd: int | None = None) -> list[str]:
+    def _options(
+        self, step: Step, workdir: str, seccomp_fd: int, block_fd: int | None = None
+    ) -> list[str]:
+        """bwrap's options (passed through ``--args``, see :func:`_launch_fds`)."""
         limits = step.limits
-        args = [self.exe, "--unshare-all", "--unshare-user", "--disable-userns"]
+        args = ["--unshare-all", "--unshare-user", "--disable-userns", "--seccomp", str(seccomp_fd)]
         if block_fd is not None:
             # Started ahead of time: build the sandbox, then wait for the job.
             args += ["--block-fd", str(block_fd)]
@@ -240,8 +308,13 @@ class BwrapBackend(Backend):
                  "--proc", "/proc", "--dev", "/dev",
                  "--size", str(limits.memory_bytes), "--perms", "1777", "--tmpfs", "/tmp",
                  "--bind", workdir, "/work", *self._mount_args(step), "--chdir", "/work",
-                 "--remount-ro", "/", "--", *step.argv]  # fmt: skip
+                 "--remount-ro", "/"]  # fmt: skip
         return args
+
+    def _command(self, args_fd: int, step: Step) -> list[str]:
+        """bwrap's command line: the options come from ``args_fd``; what follows is the
+        job's own command, all the namespace's init (``/proc/1/cmdline``) shows."""
+        return [self.exe, "--args", str(args_fd), "--", *step.argv]
 
     @staticmethod
     def _mount_args(step: Step) -> list[str]:
@@ -280,10 +353,16 @@ class BwrapBackend(Backend):
             slot.replenish(None)
             return
         workdir = self.workdirs.create_empty()
-        argv = self._argv(step, workdir, block_fd=3)
+        options = self._options(step, workdir, _SECCOMP_FD, block_fd=_BLOCK_FD)
         env = scrubbed_env("/work", step.env)
+        argv = self._command(_ARGS_FD, step)
         request = make_request(argv, env, "/", self._rlimits(step), self.workdirs.ids)
-        slot.replenish((key, workdir, request, bool(step.stdin)))
+        try:
+            fds = _launch_fds(options)
+        except BaseException:
+            self.workdirs.remove(workdir)
+            raise
+        slot.replenish((key, workdir, request, bool(step.stdin), fds))
 
     def _execute_in_slot(self, slot: Slot, step: Step, key: object) -> tuple[Outcome, str]:
         """Run ``step`` in ``slot``: in its prepared bwrap if that has the step's shape,
@@ -314,9 +393,11 @@ class BwrapBackend(Backend):
             workdir = self.workdirs.create(step)
             start = time.monotonic()
             try:
-                child = slot.spawn(self._argv(step, workdir), env=scrubbed_env("/work", step.env),
-                                   cwd="/", rlimits=self._rlimits(step), ids=self.workdirs.ids,
-                                   with_stdin=bool(step.stdin))  # fmt: skip
+                fds = _launch_fds(self._options(step, workdir, _SECCOMP_FD))
+                child = slot.spawn(self._command(_ARGS_FD, step),
+                                   env=scrubbed_env("/work", step.env), cwd="/",
+                                   rlimits=self._rlimits(step), ids=self.workdirs.ids,
+                                   with_stdin=bool(step.stdin), extra_fds=fds)  # fmt: skip
             except BaseException:
                 self.workdirs.remove(workdir)
                 raise
@@ -334,8 +415,21 @@ class BwrapBackend(Backend):
             raise
         return out, workdir
 
-    def _execute_with_rlimits(self, step: Step, argv: list[str], env: dict[str, str]) -> Outcome:
+    def _execute_with_rlimits(self, step: Step, workdir: str) -> Outcome:
         """Without writable cgroups: rlimits only, started through ``preexec_fn``."""
+        filt = _memfd(seccomp.program(), "m1env-seccomp")
+        try:
+            (args,) = _launch_fds(self._options(step, workdir, filt), filt)
+        except BaseException:
+            os.close(filt)
+            raise
+        try:
+            return self._run_with_rlimits(step, self._command(args, step), (args, filt))
+        finally:
+            os.close(args)
+            os.close(filt)
+
+    def _run_with_rlimits(self, step: Step, argv: list[str], fds: tuple[int, ...]) -> Outcome:
         limits = step.limits
         ids = self.workdirs.ids
         # RLIMIT_NPROC counts every process of the host uid, zombies included; where
@@ -362,12 +456,13 @@ class BwrapBackend(Backend):
         return execute(
             argv,
             cwd="/",
-            env=env,
+            env=scrubbed_env("/work", step.env),
             stdin=step.stdin,
             wall_s=limits.wall_s,
             output_bytes=limits.output_bytes,
             preexec_fn=preexec,
             kill=kill_group,  # the reaper's group: the reaper and bwrap's monitor
+            pass_fds=fds,
         )
 
     def execute(self, step: Step) -> ExecResult:
@@ -395,8 +490,7 @@ class BwrapBackend(Backend):
             else:
                 notes.append(self.cgroup_note)
                 workdir = self.workdirs.create(step)
-                out = self._execute_with_rlimits(step, self._argv(step, workdir),
-                                                 scrubbed_env("/work", step.env))  # fmt: skip
+                out = self._execute_with_rlimits(step, workdir)
                 oom = refused = 0
                 peak = out.maxrss_bytes
                 cpu_s = out.cpu_s

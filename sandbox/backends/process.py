@@ -1,7 +1,10 @@
 """``process`` backend: a plain child process with rlimits.  NOT ISOLATION.
 
-For development on machines without bubblewrap or Docker.  It warns once per
-process (``RuntimeWarning`` and a log line) that untrusted code must not run here.
+For development on machines without bubblewrap or Docker, and only when asked for by
+name *and* acknowledged (``M1ENV_ALLOW_UNSANDBOXED=1`` or ``allow_unsandboxed=True``):
+auto-detection never picks it, and constructing it unacknowledged raises
+:class:`IsolationUnavailableError`.  It also warns once per process
+(``RuntimeWarning`` and a log line) that untrusted code must not run here.
 Task environments: nothing can be installed (no private ``/opt``); a spec with
 requirements is refused (``EnvironmentBuildError``), tools travel with each job.
 
@@ -33,11 +36,11 @@ import os
 import warnings
 from typing import Any, ClassVar
 
-from m1env.errors import SandboxConfigError
+from m1env.errors import IsolationUnavailableError, SandboxConfigError
 
 from .._local import LocalWorkdirs, drop_ids, sandbox_ids, scrubbed_env, set_pdeathsig
 from .._proc import execute, kill_group, set_rlimits
-from ..backend import Backend, Step, decide_verdict
+from ..backend import ISOLATION_FIX, Backend, Step, decide_verdict, unsandboxed_allowed
 from ..contract import ExecResult
 from ..limiter import JobLimiter
 
@@ -55,7 +58,18 @@ class ProcessBackend(Backend):
     name: ClassVar[str] = "process"
     isolating: ClassVar[bool] = False
 
-    def __init__(self, limiter: JobLimiter | None = None, workdir_base: str | None = None) -> None:
+    def __init__(
+        self,
+        limiter: JobLimiter | None = None,
+        workdir_base: str | None = None,
+        *,
+        allow_unsandboxed: bool = False,
+    ) -> None:
+        if not unsandboxed_allowed(allow_unsandboxed):
+            raise IsolationUnavailableError(
+                "the process backend isolates nothing; it runs only when acknowledged "
+                f"(M1ENV_ALLOW_UNSANDBOXED=1 or allow_unsandboxed=True); {ISOLATION_FIX}"
+            )
         super().__init__(limiter)
         global _warned
         if not _warned:
@@ -66,7 +80,10 @@ class ProcessBackend(Backend):
 
     @classmethod
     def probe(cls) -> tuple[bool, str]:
-        return True, "always available (rlimits only, no isolation)"
+        return True, (
+            "runs anywhere but isolates nothing (rlimits only); refused unless named and "
+            "acknowledged with M1ENV_ALLOW_UNSANDBOXED=1"
+        )
 
     def info(self) -> dict[str, Any]:
         ids = sandbox_ids()

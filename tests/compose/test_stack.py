@@ -345,6 +345,37 @@ def test_code_job_cannot_reach_the_network_or_the_workers_files(stack: Stack) ->
     assert direct.returncode == 0, direct.stderr
 
 
+# Under the container's own seccomp profile (which allows both calls), the bwrap backend's
+# filter refuses ptrace and netlink sockets to the job: "1 1" is EPERM twice.
+FILTERED = """```python
+import ctypes, socket
+libc = ctypes.CDLL(None, use_errno=True)
+ptrace = ctypes.get_errno() if libc.ptrace(0, 0, 0, 0) != 0 else 0
+try:
+    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close()
+    netlink = 0
+except OSError as exc:
+    netlink = exc.errno
+print(ptrace, netlink)
+```"""
+
+
+def test_code_job_runs_under_the_bwrap_seccomp_filter(stack: Stack) -> None:
+    job = {
+        "verifier": "code",
+        "response": FILTERED,
+        "reference": {"tests": [{"input": "", "output": "1 1\n"}]},
+    }
+    got = httpx.post(f"{stack.url}/v1/score", json=job, timeout=120).json()
+    assert got["status"] == "correct", got
+    assert got["details"]["backend"] == "bwrap", got
+    # The worker container itself may open a netlink socket: the refusal above is the job
+    # filter's, not the container profile's.
+    probe = "import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close()"
+    direct = _docker("exec", stack.container("worker-sandbox"), "python", "-c", probe)
+    assert direct.returncode == 0, direct.stderr
+
+
 # Each job sleeps 3 s in the sandbox: long enough that the crash below lands on a job in flight.
 SLOW = {
     "verifier": "code",

@@ -2,7 +2,8 @@
 
 ``any_backend`` runs a test on every backend this machine can start (bwrap and
 process always where available; docker only with ``-m docker``); an unavailable
-backend is skipped with the probe's reason.  :class:`Host` finds processes a job
+backend is skipped with the probe's reason.  The process backend, which isolates
+nothing, is made with ``allow_unsandboxed=True``: these tests run only trusted code on it.  :class:`Host` finds processes a job
 left behind (by a token put in the job's environment) and job dirs / cgroups left
 behind by this worker.
 """
@@ -33,7 +34,7 @@ def make_backend(name: str) -> Backend:
     if not ok:
         pytest.skip(f"backend {name} unavailable on this machine: {why}")
     if name not in _INSTANCES:
-        _INSTANCES[name] = sandbox.get_backend(name)
+        _INSTANCES[name] = sandbox.get_backend(name, allow_unsandboxed=name == "process")
     return _INSTANCES[name]
 
 

@@ -77,8 +77,9 @@ def test_bwrap_memory_peak_and_pid_refusals_are_reported() -> None:
 
 def test_process_backend_warns_loudly() -> None:
     code = (
-        "import warnings, sandbox; warnings.simplefilter('always');\n"
-        "from m1env.sandbox.backends.process import ProcessBackend; ProcessBackend()"
+        "import warnings; warnings.simplefilter('always');\n"
+        "from m1env.sandbox.backends.process import ProcessBackend\n"
+        "ProcessBackend(allow_unsandboxed=True)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "NOT isolation" in proc.stderr
@@ -129,7 +130,9 @@ def test_docker_reaps_containers_of_a_dead_worker() -> None:
 
 
 def test_get_backend_returns_shared_instances() -> None:
-    assert sandbox.get_backend("process") is sandbox.get_backend("process")
+    assert sandbox.get_backend("bwrap") is sandbox.get_backend("bwrap")
+    process = sandbox.get_backend("process", allow_unsandboxed=True)
+    assert sandbox.get_backend("process", allow_unsandboxed=True) is process
 
 
 def test_a_sandbox_that_cannot_start_is_sandbox_error_with_the_reason(
@@ -244,6 +247,19 @@ def _describe(pid: str) -> str:
     return f"{pid}: {'; '.join(keep)}; {cmdline[:300]!r}"
 
 
+def _ancestors(pid: str) -> list[int]:
+    chain: list[int] = []
+    current = pid
+    while current not in ("0", "1") and len(chain) < 64:
+        try:
+            with open(f"/proc/{current}/stat") as fh:
+                current = fh.read().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            break
+        chain.append(int(current))
+    return chain
+
+
 def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
     backend = make_backend("bwrap")
     if backend._slots is None:  # type: ignore[attr-defined]
@@ -254,20 +270,25 @@ def test_bwrap_prepared_sandbox_dies_with_its_worker() -> None:
     assert worker.stdout is not None
     try:
         assert int(worker.stdout.readline()) >= 1
-        tag = f"/job-{worker.pid}-".encode()
 
-        def waiting() -> list[str]:
+        def bwraps_of(root: int) -> list[str]:
+            # bwrap's options (the work dir among them) are not on its command line:
+            # find the worker's bwrap descendants by ancestry.
             found = []
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    if tag in fh.read():
+                    if fh.read().split(b"\0")[0].endswith(b"/bwrap") and root in _ancestors(pid):
                         found.append(pid)
             return found
 
         deadline = time.monotonic() + 10
-        while not waiting() and time.monotonic() < deadline:
+        while not (prepared := bwraps_of(worker.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert waiting(), "no sandbox was prepared for the next job"
+        assert prepared, "no sandbox was prepared for the next job"
+
+        def waiting() -> list[str]:
+            return [pid for pid in prepared if os.path.exists(f"/proc/{pid}")]
+
         worker.kill()
         worker.wait()
         deadline = time.monotonic() + 3

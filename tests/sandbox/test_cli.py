@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,59 @@ def test_module_runs_standalone_with_help() -> None:
         check=True,
     )
     assert "SOURCE_FILE" in proc.stdout and "--limits" in proc.stdout
+
+
+def test_process_backend_runs_only_when_acknowledged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("M1ENV_ALLOW_UNSANDBOXED", raising=False)
+    # Where the job's user (nobody, under a root worker) may write.
+    shared = Path(tempfile.mkdtemp(prefix="m1env-cli-test-"))
+    shared.chmod(0o777)
+    marker = shared / "ran"
+    src = tmp_path / "prog.py"
+    src.write_text(f"open({str(marker)!r}, 'w').write('x')\nprint('hi')\n")
+    code, out, err = call(["sandbox", "run", "--backend", "process", str(src)], capsys)
+    assert code == 3 and out == "" and err.count("\n") == 1
+    assert "M1ENV_ALLOW_UNSANDBOXED=1" in err and "apt-get install bubblewrap" in err
+    assert not marker.exists()
+    argv = ["sandbox", "run", "--backend", "process", "--allow-unsandboxed", str(src)]
+    code, out, _ = call(argv, capsys)
+    assert code == 0 and json.loads(out)["backend"] == "process" and marker.exists()
+    marker.unlink()
+    shared.rmdir()
+
+
+def test_doctor_says_what_isolates_here(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = call(["sandbox", "doctor", "--json"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["default"] == "bwrap" and report["isolated"] is True
+    assert report["backends"]["process"]["isolates"] is False
+    assert report["seccomp"]["available"] is True
+    assert report["cgroups"]["version"] in (1, 2, None)
+    assert report["languages"]["python3"]["missing_tools"] == []
+    code, text, _ = call(["sandbox", "doctor"], capsys)
+    assert code == 0 and text.startswith("backend  isolates") and "default: bwrap" in text
+
+
+def test_the_cli_leaves_no_slot_cgroups_behind(tmp_path: Path) -> None:
+    from m1env.sandbox.cgroups import CgroupManager
+
+    manager, _ = CgroupManager.detect()
+    if manager is None:
+        pytest.skip("cgroups are not writable here")
+    src = tmp_path / "prog.py"
+    src.write_text("print('hi')\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "m1env.cli", "sandbox", "run", "--backend", "bwrap", str(src)],
+        stdout=subprocess.PIPE,
+    )
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and json.loads(out)["stdout"] == "hi\n"
+    left = [
+        name
+        for base in {manager.memory_base, manager.pids_base}
+        for name in os.listdir(base)
+        if name.startswith((f"slot-{proc.pid}-", f"job-{proc.pid}-"))
+    ]
+    assert left == []

@@ -127,14 +127,19 @@ def test_language_registry() -> None:
 
 
 def test_unknown_language_is_a_config_error_before_anything_runs() -> None:
-    backend = sandbox.get_backend("process")
+    backend = sandbox.get_backend("process", allow_unsandboxed=True)
     with pytest.raises(sandbox.UnknownLanguageError):
         backend.run(ExecRequest(language="cobol", source="x"))
 
 
 def test_backend_selection_by_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sandbox.BACKEND_ENV, "process")
+    with pytest.raises(sandbox.IsolationUnavailableError, match="M1ENV_ALLOW_UNSANDBOXED=1"):
+        sandbox.choose_backend_name()
+    monkeypatch.setenv("M1ENV_ALLOW_UNSANDBOXED", "1")
     assert sandbox.choose_backend_name()[0] == "process"
+    monkeypatch.delenv("M1ENV_ALLOW_UNSANDBOXED")
+    assert sandbox.choose_backend_name(allow_unsandboxed=True)[0] == "process"
     monkeypatch.setenv(sandbox.BACKEND_ENV, "nosuch")
     with pytest.raises(sandbox.UnknownBackendError):
         sandbox.get_backend()
@@ -142,6 +147,23 @@ def test_backend_selection_by_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     name, why = sandbox.choose_backend_name()
     assert name == next(n for n, (ok, _) in sandbox.available_backends().items() if ok)
     assert why.startswith("auto-detected")
+
+
+def test_the_process_backend_is_never_chosen_nor_built_unacknowledged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from m1env.sandbox.backends.process import ProcessBackend
+
+    monkeypatch.delenv(sandbox.BACKEND_ENV, raising=False)
+    monkeypatch.delenv("M1ENV_ALLOW_UNSANDBOXED", raising=False)
+    assert "process" not in sandbox.registry.PREFERENCE
+    with pytest.raises(sandbox.IsolationUnavailableError, match="apt-get install bubblewrap"):
+        ProcessBackend()
+    with pytest.raises(sandbox.IsolationUnavailableError):
+        sandbox.get_backend("process")
+    monkeypatch.setenv("M1ENV_ALLOW_UNSANDBOXED", "yes")  # only "1" acknowledges
+    with pytest.raises(sandbox.IsolationUnavailableError):
+        sandbox.run(ExecRequest(language="python3", source="print(1)"), "process")
 
 
 def test_limiter_applies_back_pressure() -> None:

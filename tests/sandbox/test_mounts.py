@@ -74,7 +74,7 @@ def test_process_backend_refuses_mounts(shared_dir: Path) -> None:
     with warnings.catch_warnings():
         # It warns that it is no isolation (once per process); not what is tested here.
         warnings.simplefilter("ignore", RuntimeWarning)
-        backend = ProcessBackend()
+        backend = ProcessBackend(allow_unsandboxed=True)
     with pytest.raises(sandbox.SandboxConfigError, match="cannot mount"):
         _run(backend, "true", shared_dir)
 

@@ -72,6 +72,23 @@ def test_run_code_like_verl(live: LiveServer) -> None:
     assert broken["compile_result"]["return_code"] != 0 and broken["compile_result"]["stderr"]
 
 
+def test_run_code_and_code_scores_name_their_sandbox_backend(live: LiveServer) -> None:
+    reply = requests.post(
+        f"{live.url}/run_code", json={"code": "print(1)", "language": "python"}, timeout=60
+    ).json()
+    assert reply["status"] == "Success" and reply["executor_pod_name"] == "bwrap"
+    job = {
+        "verifier": "code",
+        "response": "```python\nprint(int(input()) + 1)\n```",
+        "reference": {"inputs": ["1\n"], "outputs": ["2\n"]},
+    }
+    score = requests.post(f"{live.url}/v1/score", json=job, timeout=60).json()
+    assert score["status"] == "correct" and score["details"]["backend"] == "bwrap"
+    metrics = requests.get(f"{live.url}/metrics", timeout=30).text
+    assert 'm1env_sandbox_runs_total{backend="bwrap",verifier="run_code"} 1.0' in metrics
+    assert 'm1env_sandbox_runs_total{backend="bwrap",verifier="code"} 1.0' in metrics
+
+
 def test_run_code_refuses_unknown_language(live: LiveServer) -> None:
     r = requests.post(f"{live.url}/run_code", json={"code": "x", "language": "cobol"}, timeout=30)
     assert r.status_code == 422 and "unknown language" in r.json()["detail"]

@@ -133,7 +133,8 @@ def test_swe_episode_uses_the_task_venv(cache: Path) -> None:
     env.close()
 
 
-def test_process_backend_refuses_requirements(cache: Path) -> None:
+def test_process_backend_refuses_requirements(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("M1ENV_ALLOW_UNSANDBOXED", "1")  # trusted test code only
     with pytest.raises(sandbox.EnvironmentBuildError, match="cannot provide requirements"):
         task_environment(_instance(), "process")
     bare = task_environment(task(), "process")

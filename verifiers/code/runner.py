@@ -104,6 +104,8 @@ class SuiteRun:
     compile_error: str | None = None
     compile_s: float = 0.0
     infra_error: str | None = None
+    #: The sandbox backend that ran the suite.
+    backend: str | None = None
 
 
 def _resource(outcome: TestOutcome, res: ExecResult) -> TestOutcome:
@@ -269,6 +271,7 @@ def run_suite(
     box_limits = limits.sandbox_limits()
     start = time.monotonic()
     program = _prepare(suite, language, source, box_limits, backend)
+    run.backend = program.backend.name
     tests = suite.tests[:max_tests] if max_tests else suite.tests
     if not program.compiled:
         assert program.compile_result is not None

@@ -177,8 +177,8 @@ class CodeVerifier(Verifier):
                 isolation=config.isolation,
             )
         except SandboxError as exc:
-            return Score.error(f"sandbox: {exc}", verdict="sandbox_error", **base)
-        return _score(run, config, base)
+            return Score.error(f"sandbox: {exc}", verdict="sandbox_error", backend=None, **base)
+        return _score(run, config, {**base, "backend": run.backend})
 
 
 def _score(run: SuiteRun, config: CodeConfig, base: dict[str, Any]) -> Score:

@@ -314,6 +314,10 @@ def grade(
             return Score.incorrect(str(exc), verdict="patch_failed", **base)
         except _TaskError as exc:
             return Score.error(str(exc), verdict="bad_reference", **base)
+    try:
+        environment = environment or sandbox.PreparedEnvironment(backend=sandbox.get_backend())
+    except sandbox.SandboxError as exc:  # no backend that isolates can run here
+        return Score.error(f"sandbox: {exc}", verdict="environment", backend=None, **base)
     outcomes, result = run_pytest(tests, limits, tree=tree, environment=environment)
     return _judge(instance, outcomes, result, base)
 
@@ -325,6 +329,7 @@ def _judge(
     base: dict[str, Any],
 ) -> Score:
     run = {"verdict": result.verdict, "exit_code": result.exit_code, "wall_s": result.wall_s}
+    base = {**base, "backend": result.backend}
     if result.verdict == "sandbox_error":
         return Score.error(f"sandbox failure: {result.messages}", run=run, **base)
     tests = {t: (outcomes or {}).get(t, "missing") for t in instance.tests}

@@ -71,5 +71,7 @@ class SWEVerifier(Verifier):
         try:
             environment = task_environment(instance)
         except SandboxError as exc:  # EnvironmentBuildError, or no backend can run
-            return Score.error(f"the task's environment: {exc}", verdict="environment")
+            return Score.error(
+                f"the task's environment: {exc}", verdict="environment", backend=None
+            )
         return grade(instance, response, limits, environment)

@@ -325,7 +325,9 @@ class SWEEnv(MultiTurnEnv):
         try:
             environment = self.environment()
         except sandbox.SandboxError as exc:  # as the swe verifier scores it
-            return Score.error(f"the task's environment: {exc}", verdict="environment")
+            return Score.error(
+                f"the task's environment: {exc}", verdict="environment", backend=None
+            )
         return grade(self.instance, patch, limits, environment)
 
     def final_score(self) -> Score:
