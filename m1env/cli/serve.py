@@ -29,7 +29,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", type=int, default=None, help="embedded pool size")
     parser.add_argument("--api-key", action="append", default=None, help="accepted API key")
     parser.add_argument("--max-body-mb", type=float, default=None, help="request size limit")
-    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s per key")
+    parser.add_argument(
+        "--rate-limit", type=float, default=None, help="requests/s per API key, else per address"
+    )
     parser.add_argument("--database-url", default=None, help="episode store URL")
     parser.add_argument("--broker-url", default=None, help="Redis URL (queue mode)")
     parser.add_argument(

@@ -35,8 +35,8 @@ class ServiceConfig:
     (``Authorization: Bearer KEY``, ``X-API-Key: KEY`` or ``?api_key=KEY`` for clients
     that can only be given a URL); empty means open. ``max_body_bytes``: larger
     requests get 413. ``max_json_depth``: deeper JSON gets 400. ``max_batch``: items
-    per batch request. ``rate_limit``: requests per second per key (or per client
-    address without keys), with bursts of ``rate_burst``; 0 disables it.
+    per batch request. ``rate_limit``: requests per second per configured key (every
+    other caller: per client address), with bursts of ``rate_burst``; 0 disables it.
     ``sync_timeout_s``: how long ``/v1/score`` waits in queue mode before answering
     504 with the job id. ``reward_verifier``: the verifier ``/get_reward`` uses when
     the request does not name one. ``queue``: the job store (``database_url``), the

@@ -7,8 +7,10 @@ In order, before any route runs:
    only given a URL, such as verl's ``sandbox_fusion_url`` or OpenRLHF's
    ``remote_rm_url``). Missing or wrong: 401. ``/healthz``, ``/metrics`` and the
    OpenAPI documents stay open.
-2. **Rate limit**: a token bucket per key (per client address without keys); empty:
-   429 with ``Retry-After``.
+2. **Rate limit**: a token bucket per configured API key; every other caller (no keys
+   configured, or a key that is not one of them) shares its client address's bucket, so
+   inventing a new ``X-API-Key`` per request buys no fresh tokens. Empty: 429 with
+   ``Retry-After``.
 3. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
    is read; a body without one (chunked) is counted while it streams and refused the
    moment it passes the limit. Either way 413; the body is never held in full.
@@ -130,8 +132,11 @@ class Guard:
             )
             return
         if self.buckets is not None and path not in OPEN_PATHS:
+            # Only a configured key earns a bucket of its own: any other string in the key
+            # headers is the caller's to invent, one fresh bucket per request.
             client = scope.get("client") or ("?", 0)
-            wait = self.buckets.take(key or f"addr:{client[0]}")
+            known = key is not None and key in self.config.api_keys
+            wait = self.buckets.take(f"key:{key}" if known else f"addr:{client[0]}")
             if wait > 0:
                 self.on_reject("rate")
                 await _reply(
