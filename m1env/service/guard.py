@@ -11,10 +11,15 @@ In order, before any route runs:
    configured, or a key that is not one of them) shares its client address's bucket, so
    inventing a new ``X-API-Key`` per request buys no fresh tokens. Empty: 429 with
    ``Retry-After``.
-3. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
+3. **Media type**: a POST, PUT or PATCH must say ``Content-Type: application/json``
+   (parameters such as ``; charset=utf-8`` allowed); anything else, or none, is 415 before
+   a byte of the body is read. Browsers send forms and ``text/plain`` bodies to any site
+   without asking, but ``application/json`` only after a CORS preflight this service never
+   grants, so no web page can post a job here on behalf of whoever visits it.
+4. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
    is read; a body without one (chunked) is counted while it streams and refused the
    moment it passes the limit. Either way 413; the body is never held in full.
-4. **JSON well-formedness** for JSON bodies: invalid UTF-8 (which is how raw lone
+5. **JSON well-formedness** of every body: invalid UTF-8 (which is how raw lone
    surrogates arrive) and raw control characters such as a NUL byte are 400;
    nesting deeper than ``max_json_depth`` is 400, measured with a vectorised scan
    *before* parsing, so 100,000 levels cost milliseconds and no recursion.
@@ -86,6 +91,13 @@ class TokenBuckets:
         return wait
 
 
+def _is_json(content_type: str | None) -> bool:
+    """``application/json``, with or without parameters (``; charset=utf-8``)."""
+    if content_type is None:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
 async def _reply(send: Send, status: int, message: str, headers: dict[str, str] | None = None):
     body = json.dumps({"detail": message}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -147,16 +159,21 @@ class Guard:
                 )
                 return
         if scope.get("method") in ("POST", "PUT", "PATCH"):
-            if "content-type" not in headers:
-                # Every body route takes JSON; a client that forgot the header means JSON.
-                scope["headers"] = [*scope["headers"], (b"content-type", b"application/json")]
-                headers["content-type"] = "application/json"
+            given = headers.get("content-type")
+            if not _is_json(given):
+                # Every body route takes JSON. A browser sends a cross-site form (or a
+                # text/plain "JSON" body) without asking first; application/json it only
+                # sends after a CORS preflight, which this service never grants.
+                self.on_reject("media_type")
+                what = "no Content-Type" if given is None else f"Content-Type {given[:80]!r}"
+                await _reply(
+                    send, 415, f"request bodies must be sent as application/json, got {what}"
+                )
+                return
             body = await self._read_body(receive, send, headers)
             if body is None:
                 return
-            if "json" in headers.get("content-type", "json") and not await self._check_json(
-                body, send
-            ):
+            if not await self._check_json(body, send):
                 return
             await self.app(scope, _replay(body, receive), send)
             return

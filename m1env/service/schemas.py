@@ -105,6 +105,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         404: "no such job",
         409: "idempotency key already names a different job",
         413: "request body or batch too large",
+        415: "request body not sent as Content-Type: application/json",
         422: "well-formed JSON that is not a valid request",
         429: "rate limit exceeded (see Retry-After)",
         503: "the job store or a verifier plugin is unavailable",

@@ -115,7 +115,9 @@ def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client
         b'{"verifier":"exact","response":"<answer>4\\u0000\\ud800</answer>",'
         b'"reference":"4\\udc00","idempotency_key":"sur-1"}'
     )
-    scored = client.post("/v1/score", content=raw.replace(b',"idempotency_key":"sur-1"', b""))
+    scored = client.post(
+        "/v1/score", content=raw.replace(b',"idempotency_key":"sur-1"', b""), headers=JSON
+    )
     assert scored.status_code == 200
     out = scored.json()
     assert out["status"] == "incorrect"
@@ -141,7 +143,7 @@ def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client
 def test_surrogates_in_a_score_are_still_encodable(client) -> None:
     # The reference is echoed into the reason; a lone surrogate there must not 500.
     body = b'{"verifier":"exact","response":"<answer>5</answer>","reference":"\\udfff"}'
-    r = client.post("/v1/score", content=body)
+    r = client.post("/v1/score", content=body, headers=JSON)
     assert r.status_code == 200
     json.loads(r.content.decode("utf-8"))
 

@@ -6,13 +6,16 @@ loopback) with the requests a stranger could send.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import make_client
+from tests.service.conftest import LiveServer, make_client
+from tests.service.test_bad_input import _http, jobs_in
 
 
 def test_invented_methods_add_no_metric_series(client: TestClient) -> None:
@@ -57,3 +60,53 @@ def test_a_configured_key_has_its_own_bucket_and_wrong_keys_do_not(tmp_path) -> 
         assert c.get("/v1/verifiers", headers={"X-API-Key": "k2"}).status_code == 200
         # A key no one configured is refused before it could claim a bucket.
         assert c.get("/v1/verifiers", headers={"X-API-Key": "k3"}).status_code == 401
+
+
+BODY = json.dumps({"verifier": "exact", "response": "<answer>4</answer>", "reference": "4"})
+POSTS = ["/v1/score", "/v1/score/batch", "/v1/jobs", "/run_code", "/get_reward"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=xyz",
+        "text/json",
+        "application/jsonp",
+        "application/json-seq",
+        "",
+    ],
+)
+def test_bodies_other_than_json_are_415(client: TestClient, db_url: str, content_type) -> None:
+    headers = {} if content_type is None else {"content-type": content_type}
+    for path in POSTS:
+        r = client.post(path, content=BODY, headers=headers)
+        assert r.status_code == 415, (path, r.status_code, r.text)
+        assert r.headers["content-type"] == "application/json"
+        detail = r.json()["detail"]
+        assert "application/json" in detail
+        assert ("no Content-Type" in detail) == (content_type is None), detail
+    assert jobs_in(db_url) == 0
+    rejected = f'm1env_rejected_total{{reason="media_type"}} {len(POSTS)}.0'
+    assert rejected in client.get("/metrics").text
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+)
+def test_json_with_or_without_parameters_is_accepted(client: TestClient, content_type) -> None:
+    r = client.post("/v1/score", content=BODY, headers={"content-type": content_type})
+    assert r.status_code == 200 and r.json()["status"] == "correct"
+
+
+def test_media_type_is_refused_before_the_body_is_read(live: LiveServer) -> None:
+    # 50 MB announced, not one byte of it sent: the answer comes anyway.
+    head = (
+        b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 52428800\r\n\r\n"
+    )
+    reply, _ = _http(live.port, head)
+    assert reply.startswith(b"HTTP/1.1 415"), reply[:200]
+    assert b"application/json" in reply
