@@ -2,24 +2,35 @@
 
 In order, before any route runs:
 
-1. **API key** (when keys are configured): ``Authorization: Bearer KEY``,
+1. **Host and Origin**: the ``Host`` header must name an allowed host: the loopback names
+   (``localhost``, ``127.0.0.1``, ``[::1]``, always), the address ``m1env serve`` binds (the
+   machine's hostname when it binds every interface), and ``allowed_hosts``
+   (``--allowed-host``, ``M1ENV_ALLOWED_HOSTS``; ``*`` turns this check off). Anything else,
+   or no Host at all, is 400, as Starlette's ``TrustedHostMiddleware`` and Django's
+   ``ALLOWED_HOSTS`` answer it (421 Misdirected Request tells a client to retry on a fresh
+   connection, which would only be refused again). An ``Origin``
+   header, which browsers add to cross-origin and POST requests, must name an allowed host
+   too, else 403. Together they stop DNS rebinding (a page whose own name resolves to this
+   service sends ``Host: its-name``) and posts from other sites' pages. Ports are not
+   compared, as neither peer compares them. Probes and proxies must send an allowed Host.
+2. **API key** (when keys are configured): ``Authorization: Bearer KEY``,
    ``X-API-Key: KEY`` or the query parameter ``api_key=KEY`` (for trainers that are
    only given a URL, such as verl's ``sandbox_fusion_url`` or OpenRLHF's
    ``remote_rm_url``). Missing or wrong: 401. ``/healthz``, ``/metrics`` and the
    OpenAPI documents stay open.
-2. **Rate limit**: a token bucket per configured API key; every other caller (no keys
+3. **Rate limit**: a token bucket per configured API key; every other caller (no keys
    configured, or a key that is not one of them) shares its client address's bucket, so
    inventing a new ``X-API-Key`` per request buys no fresh tokens. Empty: 429 with
    ``Retry-After``.
-3. **Media type**: a POST, PUT or PATCH must say ``Content-Type: application/json``
+4. **Media type**: a POST, PUT or PATCH must say ``Content-Type: application/json``
    (parameters such as ``; charset=utf-8`` allowed); anything else, or none, is 415 before
    a byte of the body is read. Browsers send forms and ``text/plain`` bodies to any site
    without asking, but ``application/json`` only after a CORS preflight this service never
    grants, so no web page can post a job here on behalf of whoever visits it.
-4. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
+5. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
    is read; a body without one (chunked) is counted while it streams and refused the
    moment it passes the limit. Either way 413; the body is never held in full.
-5. **JSON well-formedness** of every body: invalid UTF-8 (which is how raw lone
+6. **JSON well-formedness** of every body: invalid UTF-8 (which is how raw lone
    surrogates arrive) and raw control characters such as a NUL byte are 400;
    nesting deeper than ``max_json_depth`` is 400, measured with a vectorised scan
    *before* parsing, so 100,000 levels cost milliseconds and no recursion.
@@ -36,11 +47,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from m1env.service.config import ServiceConfig
+from m1env.service.config import LOOPBACK_NAMES, ServiceConfig, host_of
 
 __all__ = ["OPEN_PATHS", "Guard", "TokenBuckets", "json_depth"]
 
@@ -124,6 +135,8 @@ class Guard:
         self.buckets = (
             TokenBuckets(config.rate_limit, config.rate_burst) if config.rate_limit else None
         )
+        # None: any Host and Origin ("*").
+        self.hosts = None if "*" in config.allowed_hosts else LOOPBACK_NAMES | config.allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,6 +144,8 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope.get("path", "")
+        if self.hosts is not None and not await self._host_allowed(self.hosts, headers, send):
+            return
         key = self._key(scope, headers)
         if self.config.api_keys and path not in OPEN_PATHS and key not in self.config.api_keys:
             self.on_reject("auth")
@@ -178,6 +193,31 @@ class Guard:
             await self.app(scope, _replay(body, receive), send)
             return
         await self.app(scope, receive, send)
+
+    async def _host_allowed(
+        self, hosts: frozenset[str], headers: dict[str, str], send: Send
+    ) -> bool:
+        fix = "(the server allows more with --allowed-host or M1ENV_ALLOWED_HOSTS)"
+        given = headers.get("host")
+        if host_of(given) not in hosts:
+            self.on_reject("host")
+            what = "no Host header" if given is None else f"Host {given[:100]!r}"
+            await _reply(send, 400, f"{what} is not served here {fix}")
+            return False
+        origin = headers.get("origin")
+        if origin is not None:
+            try:
+                netloc = urlsplit(origin).netloc
+            except ValueError:  # e.g. an unclosed "[" in the authority
+                netloc = ""
+            # "null" (sandboxed frames, file: pages) has no host and is refused too.
+            if host_of(netloc) not in hosts:
+                self.on_reject("origin")
+                await _reply(
+                    send, 403, f"cross-origin request from Origin {origin[:100]!r} refused {fix}"
+                )
+                return False
+        return True
 
     @staticmethod
     def _key(scope: Scope, headers: dict[str, str]) -> str | None:

@@ -2,8 +2,8 @@
 
 ``m1env_http_requests_total{route,method,status}``, ``m1env_http_request_seconds{route}``
 (latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``
-and ``m1env_rejected_total{reason}`` (auth, rate, media_type, size, json, invalid); plus the
-generative reward model's monitor gauges read from the episode store
+and ``m1env_rejected_total{reason}`` (host, origin, auth, rate, media_type, size, json,
+invalid); plus the generative reward model's monitor gauges read from the episode store
 (``m1env_grm_alarm``, ``m1env_grm_alarms_total``, ``m1env_grm_length_corr`` ...). Routes are
 labelled by their template (``/v1/jobs/{job_id}``), never the raw path, and methods outside
 :data:`METHODS` as ``other``: a client can invent paths and methods (HTTP allows any token as

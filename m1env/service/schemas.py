@@ -100,8 +100,9 @@ class ErrorOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": why}
     for code, why in {
-        400: "malformed JSON, invalid UTF-8 or nesting too deep",
+        400: "malformed JSON, invalid UTF-8, nesting too deep, or a Host not served here",
         401: "missing or unknown API key",
+        403: "an Origin header naming a host not served here (a cross-site request)",
         404: "no such job",
         409: "idempotency key already names a different job",
         413: "request body or batch too large",

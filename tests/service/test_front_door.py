@@ -14,8 +14,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from m1env.service import ServiceConfig
 from tests.service.conftest import LiveServer, make_client
-from tests.service.test_bad_input import _http, jobs_in
+from tests.service.test_bad_input import JSON, _http, jobs_in
 
 
 def test_invented_methods_add_no_metric_series(client: TestClient) -> None:
@@ -110,3 +111,86 @@ def test_media_type_is_refused_before_the_body_is_read(live: LiveServer) -> None
     reply, _ = _http(live.port, head)
     assert reply.startswith(b"HTTP/1.1 415"), reply[:200]
     assert b"application/json" in reply
+
+
+FIX = "--allowed-host or M1ENV_ALLOWED_HOSTS"
+
+
+def test_a_foreign_host_is_400_everywhere(client: TestClient, db_url: str) -> None:
+    # A DNS-rebinding page: its own name now resolves to this service, and the browser
+    # sends that name as Host. TestClient's default "testserver" is as foreign.
+    for host in ("rebind.attacker.example", "rebind.attacker.example:8000", "testserver"):
+        for method, path in [("GET", "/healthz"), ("GET", "/v1/verifiers"), ("POST", "/v1/jobs")]:
+            r = client.request(method, path, content=BODY, headers={**JSON, "host": host})
+            assert r.status_code == 400, (host, path, r.status_code, r.text)
+            assert (
+                r.json()["detail"]
+                == f"Host {host!r} is not served here (the server allows more with {FIX})"
+            )
+    assert jobs_in(db_url) == 0
+    assert 'm1env_rejected_total{reason="host"} 9.0' in client.get("/metrics").text
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8000", "LOCALHOST.", "127.0.0.1", "127.0.0.1:9", "[::1]:8000"]
+)
+def test_loopback_hosts_are_always_served(client: TestClient, host: str) -> None:
+    assert client.get("/v1/verifiers", headers={"host": host}).status_code == 200
+    r = client.post("/v1/score", content=BODY, headers={**JSON, "host": host})
+    assert r.status_code == 200 and r.json()["status"] == "correct"
+
+
+def test_a_request_without_host_is_400(live: LiveServer) -> None:
+    reply, _ = _http(live.port, b"GET /v1/verifiers HTTP/1.0\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert b"no Host header is not served here" in reply
+
+
+def test_configured_hosts_are_served_besides_loopback(db_url: str) -> None:
+    with make_client(db_url, allowed_hosts=frozenset({"Scoring.Example.", "[fd00::5]"})) as c:
+        for host in ("scoring.example:8443", "[fd00::5]", "localhost"):
+            assert c.get("/v1/verifiers", headers={"host": host}).status_code == 200, host
+        for host in ("other.example", "example", "scoring.example.evil", "[fd00::6]", "a b"):
+            assert c.get("/v1/verifiers", headers={"host": host}).status_code == 400, host
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://rebind.attacker.example:8000", "null", "http://["]
+)
+def test_a_foreign_origin_is_403(client: TestClient, db_url: str, origin: str) -> None:
+    # A form on another site's page posting here (the Host is ours; the Origin is not).
+    form = {"content-type": "application/x-www-form-urlencoded", "origin": origin}
+    for headers in (form, {**JSON, "origin": origin}):
+        r = client.post("/v1/jobs", content=BODY, headers=headers)
+        assert r.status_code == 403, (headers, r.status_code, r.text)
+        assert r.json()["detail"] == (
+            f"cross-origin request from Origin {origin!r} refused (the server allows more with {FIX})"
+        )
+    assert client.get("/v1/verifiers", headers={"origin": origin}).status_code == 403
+    assert jobs_in(db_url) == 0
+
+
+def test_an_origin_on_an_allowed_host_is_served(db_url: str) -> None:
+    with make_client(db_url, allowed_hosts=frozenset({"app.example"})) as c:
+        for origin in ("http://localhost:3000", "https://app.example", "http://[::1]:8000"):
+            r = c.post("/v1/score", content=BODY, headers={**JSON, "origin": origin})
+            assert r.status_code == 200, (origin, r.text)
+
+
+def test_star_serves_any_host_and_origin(db_url: str) -> None:
+    with make_client(db_url, allowed_hosts=frozenset({"*"})) as c:
+        headers = {**JSON, "host": "anything.example", "origin": "https://else.example"}
+        assert c.post("/v1/score", content=BODY, headers=headers).status_code == 200
+
+
+def test_allowed_hosts_are_checked_and_read_from_the_environment(monkeypatch) -> None:
+    for bad in ("http://x.example", "x.example:80", "*.example.com", "x/y", "", "a b"):
+        with pytest.raises(ValueError, match="must be a host name or IP address"):
+            ServiceConfig(allowed_hosts=frozenset({bad}))
+    config = ServiceConfig(allowed_hosts=frozenset({"[::0001]", "Api.", "10.0.0.5", "*"}))
+    assert config.allowed_hosts == {"::1", "api", "10.0.0.5", "*"}
+    monkeypatch.setenv("M1ENV_ALLOWED_HOSTS", " api, scoring.example ,")
+    assert ServiceConfig.from_env().allowed_hosts == {"api", "scoring.example"}
+    monkeypatch.setenv("M1ENV_ALLOWED_HOSTS", "https://scoring.example")
+    with pytest.raises(ValueError, match=r"'https://scoring\.example' must be"):
+        ServiceConfig.from_env()
