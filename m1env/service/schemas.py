@@ -109,7 +109,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         415: "request body not sent as Content-Type: application/json",
         422: "well-formed JSON that is not a valid request",
         429: "rate limit exceeded (see Retry-After)",
-        503: "the job store or a verifier plugin is unavailable",
+        503: "the job store, the broker (queue mode) or a verifier plugin is unavailable",
         504: "queue mode: not scored in time; poll the job",
     }.items()
 }
