@@ -7,12 +7,13 @@ In order, before any route runs:
    machine's hostname when it binds every interface), and ``allowed_hosts``
    (``--allowed-host``, ``M1ENV_ALLOWED_HOSTS``; ``*`` turns this check off). Anything else,
    or no Host at all, is 400, as Starlette's ``TrustedHostMiddleware`` and Django's
-   ``ALLOWED_HOSTS`` answer it (421 Misdirected Request tells a client to retry on a fresh
-   connection, which would only be refused again). An ``Origin``
-   header, which browsers add to cross-origin and POST requests, must name an allowed host
-   too, else 403. Together they stop DNS rebinding (a page whose own name resolves to this
-   service sends ``Host: its-name``) and posts from other sites' pages. Ports are not
-   compared, as neither peer compares them. Probes and proxies must send an allowed Host.
+   ``ALLOWED_HOSTS`` answer it (421 Misdirected Request invites a client to retry on
+   another connection, where it would only be refused again). An ``Origin`` header, which
+   browsers add to cross-origin requests and to every POST, must name an allowed host too,
+   else 403. Together they stop DNS rebinding (a page whose own name has been made to
+   resolve to this service sends ``Host: its-name``) and posts from other sites' pages.
+   Ports are not compared (neither Starlette nor Django compares them). Health probes,
+   scrapers and proxies must send an allowed Host as well.
 2. **API key** (when keys are configured): ``Authorization: Bearer KEY``,
    ``X-API-Key: KEY`` or the query parameter ``api_key=KEY`` (for trainers that are
    only given a URL, such as verl's ``sandbox_fusion_url`` or OpenRLHF's
