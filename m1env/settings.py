@@ -13,6 +13,8 @@ variable                        meaning
 ``M1ENV_BROKER_URL``            Celery broker of the queue (``redis://...``)
 ``M1ENV_MAX_ATTEMPTS``          deliveries of one scoring job before it ends as ``error``
 ``M1ENV_API_KEYS``              keys the scoring service accepts (comma-separated)
+``M1ENV_ALLOWED_HOSTS``         Host/Origin names the scoring service answers besides
+                                the loopback ones (comma-separated; ``*``: any)
 ``M1ENV_API_KEY``               the key the trainer adapters (verl, TRL) send
 ``M1ENV_SCORING_URL``           the scoring service the trainer adapters call
 ``M1ENV_VERIFY_WORKERS``        size of the process-wide verifier pool (default: CPUs)
@@ -81,6 +83,9 @@ DATABASE_URL = Setting("M1ENV_DATABASE_URL", "SQLAlchemy URL of the episode and 
 BROKER_URL = Setting("M1ENV_BROKER_URL", "Celery broker URL of the queue")
 MAX_ATTEMPTS = Setting("M1ENV_MAX_ATTEMPTS", "deliveries of one scoring job before it fails")
 API_KEYS = Setting("M1ENV_API_KEYS", "API keys the scoring service accepts, comma-separated")
+ALLOWED_HOSTS = Setting(
+    "M1ENV_ALLOWED_HOSTS", "Host names the scoring service answers, comma-separated"
+)
 API_KEY = Setting("M1ENV_API_KEY", "API key the trainer adapters send to the scoring service")
 SCORING_URL = Setting("M1ENV_SCORING_URL", "URL of the scoring service the adapters call")
 VERIFY_WORKERS = Setting("M1ENV_VERIFY_WORKERS", "size of the process-wide verifier pool")

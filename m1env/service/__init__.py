@@ -2,7 +2,8 @@
 
 ``create_app(ServiceConfig(...))`` returns the ASGI app; :mod:`m1env.service.app`
 lists the routes, :mod:`m1env.service.guard` what is refused before routing
-(auth, rate, size, malformed or over-deep JSON), :mod:`m1env.service.scoring` the
+(a foreign Host or Origin, auth, rate, bodies not sent as JSON, size, malformed or
+over-deep JSON), :mod:`m1env.service.scoring` the
 ``embedded`` and ``queue`` modes and the input text policy, and
 :mod:`m1env.service.compat` the SandboxFusion and OpenRLHF endpoints. The service
 needs the ``service`` extra and never imports torch.

@@ -11,7 +11,8 @@ Routes (all JSON; errors are ``{"detail": message}`` with a 4xx status):
                           ``idempotency_key`` already names the same job; 409 if it
                           names a different one)
 ``GET /v1/jobs/{id}``     state, attempts and, once finished, the Score
-``GET /healthz``          liveness and mode (open without an API key)
+``GET /healthz``          mode; in queue mode broker and database: 503 when either is
+                          unreachable (open without an API key)
 ``GET /metrics``          Prometheus text format (open)
 ``GET /openapi.json``     the OpenAPI schema (open)
 ``POST /run_code``        SandboxFusion-compatible (see :mod:`m1env.service.compat`)
@@ -156,9 +157,13 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         return SafeJSONResponse({"detail": f"the job store is unavailable: {exc}"}, 503)
 
     @app.get("/healthz", tags=["ops"], responses=ERRORS)
-    async def healthz() -> dict[str, Any]:
-        # healthy() may wait on the broker; never on the event loop.
-        return {"status": "ok", **(await asyncio.to_thread(service.scorer.healthy))}
+    async def healthz(response: Response) -> dict[str, Any]:
+        # healthy() may wait on the broker and the database; never on the event loop.
+        ok, report = await asyncio.to_thread(service.scorer.healthy)
+        if not ok:
+            # The status is what probes read (Docker's, Kubernetes', a load balancer's).
+            response.status_code = 503
+        return {"status": "ok" if ok else "unavailable", **report}
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
     async def metrics() -> Response:

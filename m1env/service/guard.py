@@ -2,17 +2,36 @@
 
 In order, before any route runs:
 
-1. **API key** (when keys are configured): ``Authorization: Bearer KEY``,
+1. **Host and Origin**: the ``Host`` header must name an allowed host: the loopback names
+   (``localhost``, ``127.0.0.1``, ``[::1]``, always), the address ``m1env serve`` binds (the
+   machine's hostname when it binds every interface), and ``allowed_hosts``
+   (``--allowed-host``, ``M1ENV_ALLOWED_HOSTS``; ``*`` turns this check off). Anything else,
+   or no Host at all, is 400, as Starlette's ``TrustedHostMiddleware`` and Django's
+   ``ALLOWED_HOSTS`` answer it (421 Misdirected Request invites a client to retry on
+   another connection, where it would only be refused again). An ``Origin`` header, which
+   browsers add to cross-origin requests and to every POST, must name an allowed host too,
+   else 403. Together they stop DNS rebinding (a page whose own name has been made to
+   resolve to this service sends ``Host: its-name``) and posts from other sites' pages.
+   Ports are not compared (neither Starlette nor Django compares them). Health probes,
+   scrapers and proxies must send an allowed Host as well.
+2. **API key** (when keys are configured): ``Authorization: Bearer KEY``,
    ``X-API-Key: KEY`` or the query parameter ``api_key=KEY`` (for trainers that are
    only given a URL, such as verl's ``sandbox_fusion_url`` or OpenRLHF's
    ``remote_rm_url``). Missing or wrong: 401. ``/healthz``, ``/metrics`` and the
    OpenAPI documents stay open.
-2. **Rate limit**: a token bucket per key (per client address without keys); empty:
-   429 with ``Retry-After``.
-3. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
+3. **Rate limit**: a token bucket per configured API key; every other caller (no keys
+   configured, or a key that is not one of them) shares its client address's bucket, so
+   inventing a new ``X-API-Key`` per request buys no fresh tokens. Empty: 429 with
+   ``Retry-After``.
+4. **Media type**: a POST, PUT or PATCH must say ``Content-Type: application/json``
+   (parameters such as ``; charset=utf-8`` allowed); anything else, or none, is 415 before
+   a byte of the body is read. Browsers send forms and ``text/plain`` bodies to any site
+   without asking, but ``application/json`` only after a CORS preflight this service never
+   grants, so no web page can post a job here on behalf of whoever visits it.
+5. **Size**: a ``Content-Length`` over the limit is refused before a byte of the body
    is read; a body without one (chunked) is counted while it streams and refused the
    moment it passes the limit. Either way 413; the body is never held in full.
-4. **JSON well-formedness** for JSON bodies: invalid UTF-8 (which is how raw lone
+6. **JSON well-formedness** of every body: invalid UTF-8 (which is how raw lone
    surrogates arrive) and raw control characters such as a NUL byte are 400;
    nesting deeper than ``max_json_depth`` is 400, measured with a vectorised scan
    *before* parsing, so 100,000 levels cost milliseconds and no recursion.
@@ -29,11 +48,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from m1env.service.config import ServiceConfig
+from m1env.service.config import LOOPBACK_NAMES, ServiceConfig, host_of
 
 __all__ = ["OPEN_PATHS", "Guard", "TokenBuckets", "json_depth"]
 
@@ -84,6 +103,13 @@ class TokenBuckets:
         return wait
 
 
+def _is_json(content_type: str | None) -> bool:
+    """``application/json``, with or without parameters (``; charset=utf-8``)."""
+    if content_type is None:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
 async def _reply(send: Send, status: int, message: str, headers: dict[str, str] | None = None):
     body = json.dumps({"detail": message}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -110,6 +136,8 @@ class Guard:
         self.buckets = (
             TokenBuckets(config.rate_limit, config.rate_burst) if config.rate_limit else None
         )
+        # None: any Host and Origin ("*").
+        self.hosts = None if "*" in config.allowed_hosts else LOOPBACK_NAMES | config.allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,6 +145,8 @@ class Guard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope.get("path", "")
+        if self.hosts is not None and not await self._host_allowed(self.hosts, headers, send):
+            return
         key = self._key(scope, headers)
         if self.config.api_keys and path not in OPEN_PATHS and key not in self.config.api_keys:
             self.on_reject("auth")
@@ -130,8 +160,11 @@ class Guard:
             )
             return
         if self.buckets is not None and path not in OPEN_PATHS:
+            # Only a configured key earns a bucket of its own: any other string in the key
+            # headers is the caller's to invent, one fresh bucket per request.
             client = scope.get("client") or ("?", 0)
-            wait = self.buckets.take(key or f"addr:{client[0]}")
+            known = key is not None and key in self.config.api_keys
+            wait = self.buckets.take(f"key:{key}" if known else f"addr:{client[0]}")
             if wait > 0:
                 self.on_reject("rate")
                 await _reply(
@@ -142,20 +175,50 @@ class Guard:
                 )
                 return
         if scope.get("method") in ("POST", "PUT", "PATCH"):
-            if "content-type" not in headers:
-                # Every body route takes JSON; a client that forgot the header means JSON.
-                scope["headers"] = [*scope["headers"], (b"content-type", b"application/json")]
-                headers["content-type"] = "application/json"
+            given = headers.get("content-type")
+            if not _is_json(given):
+                # Every body route takes JSON. A browser sends a cross-site form (or a
+                # text/plain "JSON" body) without asking first; application/json it only
+                # sends after a CORS preflight, which this service never grants.
+                self.on_reject("media_type")
+                what = "no Content-Type" if given is None else f"Content-Type {given[:80]!r}"
+                await _reply(
+                    send, 415, f"request bodies must be sent as application/json, got {what}"
+                )
+                return
             body = await self._read_body(receive, send, headers)
             if body is None:
                 return
-            if "json" in headers.get("content-type", "json") and not await self._check_json(
-                body, send
-            ):
+            if not await self._check_json(body, send):
                 return
             await self.app(scope, _replay(body, receive), send)
             return
         await self.app(scope, receive, send)
+
+    async def _host_allowed(
+        self, hosts: frozenset[str], headers: dict[str, str], send: Send
+    ) -> bool:
+        fix = "(the server allows more with --allowed-host or M1ENV_ALLOWED_HOSTS)"
+        given = headers.get("host")
+        if host_of(given) not in hosts:
+            self.on_reject("host")
+            what = "no Host header" if given is None else f"Host {given[:100]!r}"
+            await _reply(send, 400, f"{what} is not served here {fix}")
+            return False
+        origin = headers.get("origin")
+        if origin is not None:
+            try:
+                netloc = urlsplit(origin).netloc
+            except ValueError:  # e.g. an unclosed "[" in the authority
+                netloc = ""
+            # "null" (sandboxed frames, file: pages) has no host and is refused too.
+            if host_of(netloc) not in hosts:
+                self.on_reject("origin")
+                await _reply(
+                    send, 403, f"cross-origin request from Origin {origin[:100]!r} refused {fix}"
+                )
+                return False
+        return True
 
     @staticmethod
     def _key(scope: Scope, headers: dict[str, str]) -> str | None:

@@ -4,11 +4,12 @@
 (latency histogram), ``m1env_http_inflight``, ``m1env_scores_total{verifier,status}``,
 ``m1env_sandbox_runs_total{verifier,backend}`` (which sandbox backend ran each code/SWE
 score and ``/run_code`` call; ``none`` when none could run) and
-``m1env_rejected_total{reason}`` (auth, rate, size, json, invalid); plus the
-generative reward model's monitor gauges read from the episode store
+``m1env_rejected_total{reason}`` (host, origin, auth, rate, media_type, size, json,
+invalid); plus the generative reward model's monitor gauges read from the episode store
 (``m1env_grm_alarm``, ``m1env_grm_alarms_total``, ``m1env_grm_length_corr`` ...). Routes are
-labelled by their template (``/v1/jobs/{job_id}``), never the raw path, so labels
-stay few.
+labelled by their template (``/v1/jobs/{job_id}``), never the raw path, and methods outside
+:data:`METHODS` as ``other``: a client can invent paths and methods (HTTP allows any token as
+a method), and every distinct label value would be a series kept until the process exits.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from prometheus_client.core import GaugeMetricFamily
 
 from m1env.service.guard import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_TYPE", "Metrics", "MetricsMiddleware"]
+__all__ = ["CONTENT_TYPE", "METHODS", "Metrics", "MetricsMiddleware"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
 class Metrics:
@@ -117,7 +119,9 @@ class MetricsMiddleware:
             label = getattr(route, "path", None) or (
                 scope["path"] if scope["path"] in _KNOWN else "other"
             )
-            self.metrics.requests.labels(label, scope.get("method", ""), str(status)).inc()
+            method = scope.get("method", "")
+            method = method if method in METHODS else "other"
+            self.metrics.requests.labels(label, method, str(status)).inc()
             self.metrics.latency.labels(label).observe(time.perf_counter() - start)
 
 

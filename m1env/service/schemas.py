@@ -100,14 +100,16 @@ class ErrorOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": why}
     for code, why in {
-        400: "malformed JSON, invalid UTF-8 or nesting too deep",
+        400: "malformed JSON, invalid UTF-8, nesting too deep, or a Host not served here",
         401: "missing or unknown API key",
+        403: "an Origin header naming a host not served here (a cross-site request)",
         404: "no such job",
         409: "idempotency key already names a different job",
         413: "request body or batch too large",
+        415: "request body not sent as Content-Type: application/json",
         422: "well-formed JSON that is not a valid request",
         429: "rate limit exceeded (see Retry-After)",
-        503: "the job store or a verifier plugin is unavailable",
+        503: "the job store, the broker (queue mode) or a verifier plugin is unavailable",
         504: "queue mode: not scored in time; poll the job",
     }.items()
 }

@@ -188,12 +188,30 @@ class ServiceScorer:
         if self._store is not None:
             self._store.close()
 
-    def healthy(self) -> dict[str, Any]:
-        """What ``/healthz`` reports (blocks on the broker in queue mode)."""
+    def healthy(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the service can score, and what ``/healthz`` reports (blocks on the
+        broker and the database in queue mode).
+
+        Queue mode needs both for every request, so either one unreachable is unhealthy.
+        Embedded mode scores without the database (only ``/v1/jobs`` needs it), so it is
+        healthy as long as it runs.
+        """
         if isinstance(self.backend, QueueScorer):
-            return {
+            broker = self.backend.broker_reachable()
+            database = self._database_reachable()
+            report = {
                 "mode": self.mode,
-                "broker": "ok" if self.backend.broker_reachable() else "unreachable",
+                "broker": "ok" if broker else "unreachable",
+                "database": "ok" if database else "unreachable",
             }
+            return broker and database, report
         workers = self.backend.pool.size if self.backend.pool is not None else 0
-        return {"mode": self.mode, "workers": workers}
+        return True, {"mode": self.mode, "workers": workers}
+
+    def _database_reachable(self) -> bool:
+        try:
+            self.store.ping()  # the first call opens the store, which checks the schema too
+        except StoreError as exc:
+            log.warning("health check: %s", exc)
+            return False
+        return True

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,6 +66,11 @@ class StoreBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def ping(self) -> None:
+        """One round trip to the database (for health checks); :class:`StoreError` if none."""
+        with self._tx("ping", write=False) as session:
+            session.execute(text("SELECT 1"))
 
     def __enter__(self) -> Self:
         return self

@@ -3,9 +3,10 @@
 Builds the images with ``scripts/build-images.sh --services`` (wheels made on the host, images
 FROM the local debootstrap base), brings docker-compose.yml + docker-compose.ci.yml up under a
 throwaway project name on a free port, scores math, code and logic jobs end to end through
-the API (API -> Redis -> worker -> PostgreSQL -> API), sends hostile code to the sandbox
-worker (bubblewrap inside its container), crashes a sandbox worker mid-batch and checks that
-Docker restarts it and that no job is lost, then tears everything down, volumes included.
+the API (API -> Redis -> worker -> PostgreSQL -> API) with the API key compose requires, sends
+hostile code to the sandbox worker (bubblewrap inside its container), crashes a sandbox worker
+mid-batch and checks that Docker restarts it and that no job is lost, then tears everything
+down, volumes included.
 
 Needs dockerd, the base image and Compose v2 (``docker compose``): scripts/ci/setup-docker.sh
 installs all three. Compose v1 cannot pass ``systempaths=unconfined`` to the sandbox worker.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -89,9 +91,9 @@ def compose_v2() -> None:
         pytest.fail("Compose v2 (`docker compose`) is missing: run scripts/ci/setup-docker.sh")
 
 
-def test_compose_file_validates_and_requires_a_password(tmp_path: Path) -> None:
+def test_compose_file_validates_and_requires_a_password_and_an_api_key(tmp_path: Path) -> None:
     # Nothing of a build is needed: the build context is the repository itself.
-    env = _env(POSTGRES_PASSWORD="pw")
+    env = _env(POSTGRES_PASSWORD="pw", M1ENV_API_KEYS="k1,k2")
     ok = _compose("m1envcfg", env, "config", "--services")
     assert ok.returncode == 0, ok.stderr
     assert set(ok.stdout.split()) == SERVICES
@@ -106,13 +108,23 @@ def test_compose_file_validates_and_requires_a_password(tmp_path: Path) -> None:
     assert services["trainer"]["command"][
         services["trainer"]["command"].index("--rollout-url") + 1
     ] == ("http://vllm:8000")
-    missing = _compose("m1envcfg", _env(), "config")
+    # The API alone gets the keys; the workers never see them.
+    assert services["api"]["environment"]["M1ENV_API_KEYS"] == "k1,k2"
+    assert services["api"]["environment"]["M1ENV_ALLOWED_HOSTS"] == "api"
+    assert "M1ENV_API_KEYS" not in services["worker-sandbox"]["environment"]
+    missing = _compose("m1envcfg", _env(M1ENV_API_KEYS="k"), "config")
     assert missing.returncode != 0
     assert "POSTGRES_PASSWORD" in missing.stderr
+    # No key, or an empty one, and compose refuses the stack, naming the variable.
+    for keys in ({}, {"M1ENV_API_KEYS": ""}):
+        open_api = _compose("m1envcfg", _env(POSTGRES_PASSWORD="pw", **keys), "config")
+        assert open_api.returncode != 0
+        assert "set M1ENV_API_KEYS (see .env.example)" in open_api.stderr
 
 
 def test_sandbox_worker_runs_unprivileged_under_the_shipped_seccomp_profile() -> None:
-    config = _compose("m1envcfg", _env(POSTGRES_PASSWORD="pw"), "config", "--format", "json")
+    env = _env(POSTGRES_PASSWORD="pw", M1ENV_API_KEYS="k")
+    config = _compose("m1envcfg", env, "config", "--format", "json")
     assert config.returncode == 0, config.stderr
     worker = json.loads(config.stdout)["services"]["worker-sandbox"]
     assert not worker.get("privileged")
@@ -143,6 +155,11 @@ class Stack:
     project: str
     env: dict[str, str]
 
+    @property
+    def auth(self) -> dict[str, str]:
+        """The headers of a client the API accepts (the key compose passed it)."""
+        return {"X-API-Key": self.env["M1ENV_API_KEYS"]}
+
     def container(self, service: str, index: int = 1) -> str:
         return f"{self.project}-{service}-{index}"
 
@@ -164,6 +181,8 @@ def stack() -> Iterator[Stack]:
     port = _free_port()
     env = _env(
         POSTGRES_PASSWORD=uuid.uuid4().hex,
+        # Made the way .env.example says; compose reads it from the environment.
+        M1ENV_API_KEYS=secrets.token_urlsafe(32),
         M1ENV_IMAGE=IMAGE,
         M1ENV_API_PORT=str(port),
         M1ENV_HEALTH_INTERVAL="5s",
@@ -179,8 +198,8 @@ def stack() -> Iterator[Stack]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                health = httpx.get(f"{url}/healthz", timeout=2).json()
-                if health.get("broker") == "ok":
+                # 200 only once the broker and the database both answer.
+                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -213,10 +232,11 @@ JOBS: dict[str, dict[str, Any]] = {
 }
 
 
-def _await_job(api: str, job_id: int, timeout: float = 90) -> dict[str, Any]:
+def _await_job(stack: Stack, job_id: int, timeout: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        got: dict[str, Any] = httpx.get(f"{api}/v1/jobs/{job_id}", timeout=10).json()
+        reply = httpx.get(f"{stack.url}/v1/jobs/{job_id}", headers=stack.auth, timeout=10)
+        got: dict[str, Any] = reply.json()
         if got["state"] in ("done", "failed") or time.monotonic() > deadline:
             return got
         time.sleep(0.5)
@@ -225,9 +245,9 @@ def _await_job(api: str, job_id: int, timeout: float = 90) -> dict[str, Any]:
 @pytest.mark.parametrize("kind", sorted(JOBS))
 def test_job_is_scored_end_to_end(stack: Stack, kind: str) -> None:
     """math and logic go through the verify worker, code through the sandbox worker."""
-    submitted = httpx.post(f"{stack.url}/v1/jobs", json=JOBS[kind], timeout=10)
+    submitted = httpx.post(f"{stack.url}/v1/jobs", json=JOBS[kind], headers=stack.auth, timeout=10)
     assert submitted.status_code == 202, submitted.text
-    got = _await_job(stack.url, submitted.json()["id"])
+    got = _await_job(stack, submitted.json()["id"])
     assert got["state"] == "done", got
     assert got["score"]["status"] == "correct", got
     assert got["score"]["score"] == 1.0
@@ -237,10 +257,29 @@ def test_wrong_answer_is_scored_incorrect(stack: Stack) -> None:
     wrong = httpx.post(
         f"{stack.url}/v1/score",
         json={"verifier": "math", "response": r"\boxed{41}", "reference": "42"},
+        headers=stack.auth,
         timeout=60,
     )
     assert wrong.status_code == 200, wrong.text
     assert wrong.json()["status"] == "incorrect"
+
+
+def test_the_api_needs_the_key_and_an_allowed_host(stack: Stack) -> None:
+    job = {**JOBS["math"], "idempotency_key": f"auth-{stack.project}"}
+    assert httpx.post(f"{stack.url}/v1/jobs", json=job, timeout=10).status_code == 401
+    wrong = {"X-API-Key": "not-" + stack.auth["X-API-Key"]}
+    assert (
+        httpx.post(f"{stack.url}/v1/jobs", json=job, headers=wrong, timeout=10).status_code == 401
+    )
+    foreign = {**stack.auth, "Host": "rebind.attacker.example"}
+    assert httpx.get(f"{stack.url}/v1/verifiers", headers=foreign, timeout=10).status_code == 400
+    # The stack's other containers reach it by its service name, "api".
+    probe = (
+        "import json, urllib.request as u; "
+        "print(json.load(u.urlopen('http://api:8000/healthz', timeout=10))['status'])"
+    )
+    inside = _docker("exec", stack.container("worker-verify"), "python", "-c", probe)
+    assert inside.returncode == 0 and inside.stdout.strip() == "ok", inside.stderr
 
 
 def test_workers_are_healthy_by_their_own_ping(stack: Stack) -> None:
@@ -336,7 +375,7 @@ def test_code_job_cannot_reach_the_network_or_the_workers_files(stack: Stack) ->
         "reference": {"tests": [{"input": "", "output": "leaks: []\n"}]},
     }
     for job in (egress, secrets):
-        got = httpx.post(f"{stack.url}/v1/score", json=job, timeout=120).json()
+        got = httpx.post(f"{stack.url}/v1/score", json=job, headers=stack.auth, timeout=120).json()
         assert got["status"] == "correct", got
     # The same egress probe, run by the worker container itself, does reach the stack: the
     # refusals above are the sandbox's, not a property of the stack's network.
@@ -401,7 +440,7 @@ def test_crashing_a_worker_mid_batch_loses_no_job(stack: Stack) -> None:
     ids = []
     for i in range(10):
         job = {**SLOW, "idempotency_key": f"crash-{stack.project}-{i}"}
-        r = httpx.post(f"{stack.url}/v1/jobs", json=job, timeout=10)
+        r = httpx.post(f"{stack.url}/v1/jobs", json=job, headers=stack.auth, timeout=10)
         assert r.status_code == 202, r.text
         ids.append(r.json()["id"])
     # Wait until a sandboxed job is running inside the victim, then crash it: no luck involved,
@@ -413,7 +452,7 @@ def test_crashing_a_worker_mid_batch_loses_no_job(stack: Stack) -> None:
     pid = _docker("inspect", "-f", "{{.State.Pid}}", victim).stdout.strip()
     killed = subprocess.run(["kill", "-KILL", pid], capture_output=True, text=True)
     assert killed.returncode == 0, killed.stderr
-    states = [_await_job(stack.url, job_id, timeout=180) for job_id in ids]
+    states = [_await_job(stack, job_id, timeout=180) for job_id in ids]
     assert [s["state"] for s in states] == ["done"] * len(ids), states
     assert all(s["score"]["status"] == "correct" for s in states), states
     # The job that was in flight in the victim was delivered again.

@@ -35,6 +35,6 @@ def test_gauges_and_metrics_endpoint(tmp_path):
     assert gauges["m1env_grm_length_corr"] == pytest.approx(readings[-1].length_corr)
 
     app = create_app(ServiceConfig(workers=1, queue=QueueConfig(database_url=url)))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         text = client.get("/metrics").text
     assert "m1env_grm_alarms_total 2.0" in text and "m1env_grm_alarm 1.0" in text

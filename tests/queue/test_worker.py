@@ -70,7 +70,9 @@ def test_service_in_queue_mode(
     absent = ping(broker_url, f"nobody-{uuid.uuid4().hex[:8]}@%h")
     assert absent.returncode == 1 and "did not answer" in absent.stderr
     with make_client(db_url, mode="queue", broker_url=broker_url, chunk_size=4) as client:
-        assert client.get("/healthz").json() == {"status": "ok", "mode": "queue", "broker": "ok"}
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "mode": "queue", "broker": "ok", "database": "ok"}
         one = client.post(
             "/v1/score",
             json={"verifier": "exact", "response": "<answer>4</answer>", "reference": "4"},

@@ -70,7 +70,8 @@ def make_client(db_url: str, **config: object) -> TestClient:
     settings: dict[str, object] = {"workers": 1, "queue": queue}
     settings.update({k: v for k, v in config.items() if k not in queue_fields})
     app = create_app(ServiceConfig(**settings))  # type: ignore[arg-type]
-    return TestClient(app, raise_server_exceptions=False)
+    # TestClient's own default Host, "testserver", is (rightly) not an allowed host.
+    return TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
 
 
 @pytest.fixture

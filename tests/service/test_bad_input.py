@@ -115,7 +115,9 @@ def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client
         b'{"verifier":"exact","response":"<answer>4\\u0000\\ud800</answer>",'
         b'"reference":"4\\udc00","idempotency_key":"sur-1"}'
     )
-    scored = client.post("/v1/score", content=raw.replace(b',"idempotency_key":"sur-1"', b""))
+    scored = client.post(
+        "/v1/score", content=raw.replace(b',"idempotency_key":"sur-1"', b""), headers=JSON
+    )
     assert scored.status_code == 200
     out = scored.json()
     assert out["status"] == "incorrect"
@@ -141,7 +143,7 @@ def test_escaped_nul_and_lone_surrogates_are_replaced_the_same_everywhere(client
 def test_surrogates_in_a_score_are_still_encodable(client) -> None:
     # The reference is echoed into the reason; a lone surrogate there must not 500.
     body = b'{"verifier":"exact","response":"<answer>5</answer>","reference":"\\udfff"}'
-    r = client.post("/v1/score", content=body)
+    r = client.post("/v1/score", content=body, headers=JSON)
     assert r.status_code == 200
     json.loads(r.content.decode("utf-8"))
 
@@ -182,7 +184,7 @@ def _http(port: int, head: bytes, chunks=(), pause: float = 0.0) -> tuple[bytes,
 def test_50mb_body_refused_by_content_length(live: LiveServer) -> None:
     size = 50 * 1024 * 1024
     head = (
-        f"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {size}\r\n\r\n"
     ).encode()
     reply, _ = _http(live.port, head)
@@ -192,7 +194,7 @@ def test_50mb_body_refused_by_content_length(live: LiveServer) -> None:
 
 def test_50mb_body_refused_while_streaming(live: LiveServer) -> None:
     head = (
-        b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n"
     )
     piece = b'{"verifier":"exact","response":"' + b"a" * (1 << 20)
@@ -202,7 +204,7 @@ def test_50mb_body_refused_while_streaming(live: LiveServer) -> None:
     assert b"(streamed)" in reply
     assert sent < 30 * (1 << 20), f"the server let {sent} bytes through"
     # And the server is still healthy afterwards.
-    reply, _ = _http(live.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    reply, _ = _http(live.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200")
 
 

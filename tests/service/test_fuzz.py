@@ -23,7 +23,14 @@ from m1env.queue.config import QueueConfig
 from m1env.service import ServiceConfig, create_app
 
 _DB = os.path.join(tempfile.mkdtemp(prefix="m1env-fuzz-"), "fuzz.db")
-app = create_app(ServiceConfig(workers=1, queue=QueueConfig(database_url=f"sqlite:///{_DB}")))
+# schemathesis calls the app as Host "testserver" (its fixed name for ASGI apps).
+app = create_app(
+    ServiceConfig(
+        workers=1,
+        queue=QueueConfig(database_url=f"sqlite:///{_DB}"),
+        allowed_hosts=frozenset({"testserver"}),
+    )
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/run_code")
 EXAMPLES = int(os.environ.get("M1ENV_FUZZ_EXAMPLES", "15"))
 
