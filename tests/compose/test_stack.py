@@ -405,7 +405,7 @@ def test_code_job_runs_under_the_bwrap_seccomp_filter(stack: Stack) -> None:
         "response": FILTERED,
         "reference": {"tests": [{"input": "", "output": "1 1\n"}]},
     }
-    got = httpx.post(f"{stack.url}/v1/score", json=job, timeout=120).json()
+    got = httpx.post(f"{stack.url}/v1/score", json=job, headers=stack.auth, timeout=120).json()
     assert got["status"] == "correct", got
     assert got["details"]["backend"] == "bwrap", got
     # The worker container itself may open a netlink socket: the refusal above is the job

@@ -50,7 +50,7 @@ _CHECKS = textwrap.dedent(
     doctor = subprocess.run([sys.executable, "-m", "m1env.cli", "sandbox", "doctor"],
                             capture_output=True, text=True)
     out["doctor"] = [doctor.returncode, doctor.stdout]
-    with TestClient(create_app(ServiceConfig())) as client:
+    with TestClient(create_app(ServiceConfig()), base_url="http://localhost") as client:
         reply = client.post("/run_code", json={"code": code, "language": "python"})
         out["run_code"] = [reply.status_code, reply.json()]
         out["metrics"] = client.get("/metrics").text
