@@ -1,8 +1,10 @@
 """Real Redis and real Celery worker processes for the queue tests.
 
 The broker is ``$M1ENV_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/13``, a
-database of its own); its queues are purged before each test. Workers run as
-``python -m m1env.cli worker`` in their own process group and import
+database of its own); its queues are purged before each test. That Redis is shared (other
+engineers' tests use it too): a test that stops or restarts its broker asks for
+``own_redis`` instead, a ``redis-server`` of its own on a free port, and stops only that
+one. Workers run as ``python -m m1env.cli worker`` in their own process group and import
 ``tests.service.helpers`` for the test verifiers.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import pytest
 
 from m1env.queue import QueueConfig, get_app
 from tests.service import conftest as _service
+from tests.service.conftest import free_port
 
 # The store fixtures (SQLite always, PostgreSQL behind -m postgres) are shared.
 db_url = _service.db_url
@@ -46,6 +50,70 @@ def purged_broker(url: str, variable: str) -> str:
 @pytest.fixture
 def broker_url() -> str:
     return purged_broker(REDIS_URL, "M1ENV_TEST_REDIS_URL")
+
+
+class RedisServer:
+    """A ``redis-server`` of one test's own on a free loopback port, keeping nothing on disk
+    (so a restart loses every message, as a production Redis without persistence does)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        if shutil.which("redis-server") is None:
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115  (the child holds it)
+        with log:
+            self.proc = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.log()}")
+            if self.ping():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}: {self.log()}")
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def log(self) -> str:
+        return (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
+
+    def stop(self) -> None:
+        """SIGKILL this server (only this one): what a crash does; nothing is saved."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own (see :class:`RedisServer`), stopped at the end."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class Worker:
