@@ -119,14 +119,32 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 class Worker:
     """One ``m1env worker`` process group."""
 
-    def __init__(self, db_url: str, broker_url: str, log: Path, **options: object) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        broker_url: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+        **options: object,
+    ) -> None:
         self.log_path = log
         args = [sys.executable, "-m", "m1env.cli", "worker", "--loglevel", "INFO"]
         args += ["--database-url", db_url, "--broker-url", broker_url]
         args += ["--import", "tests.service.helpers"]
         for key, value in options.items():
-            args += [f"--{key.replace('_', '-')}", str(value)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_VERIFY_WORKERS": "1"}
+            if value is True:
+                args.append(f"--{key.replace('_', '-')}")
+            else:
+                args += [f"--{key.replace('_', '-')}", str(value)]
+        # One Celery node per queue (m1env worker's default), each says " ready." once.
+        queues = str(options.get("queues", "verify,sandbox,judge")).split(",")
+        self.nodes = 1 if options.get("shared_pool") else len(queues)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "M1ENV_VERIFY_WORKERS": "1",
+            **(env or {}),
+        }
         self.log = open(log, "ab")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(
             args,
@@ -140,19 +158,27 @@ class Worker:
     def wait_ready(self, timeout: float = 60) -> Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if b" ready." in self.log_path.read_bytes():
+            if self.log_path.read_bytes().count(b" ready.") >= self.nodes:
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready: {self.log_path.read_text()[-2000:]}")
 
-    def children(self) -> list[int]:
-        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+    def children(self, pid: int | None = None) -> list[int]:
+        pid = self.proc.pid if pid is None else pid
+        path = Path(f"/proc/{pid}/task/{pid}/children")
         try:
             return [int(p) for p in path.read_text().split()]
         except OSError:
             return []
+
+    def pool_processes(self) -> list[int]:
+        """The prefork pool processes: the main process's children, or, with a node per
+        queue, its nodes' children."""
+        if self.nodes == 1:
+            return self.children()
+        return [pid for node in self.children() for pid in self.children(node)]
 
     def kill_group(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -182,8 +208,14 @@ def workers(tmp_path: Path) -> Iterator[list[Worker]]:
 
 
 def start_worker(
-    workers: list[Worker], db_url: str, broker_url: str, tmp_path: Path, **options: object
+    workers: list[Worker],
+    db_url: str,
+    broker_url: str,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    **options: object,
 ) -> Worker:
-    worker = Worker(db_url, broker_url, tmp_path / f"worker{len(workers)}.log", **options)
+    log = tmp_path / f"worker{len(workers)}.log"
+    worker = Worker(db_url, broker_url, log, env, **options)
     workers.append(worker)
     return worker.wait_ready()

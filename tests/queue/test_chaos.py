@@ -102,7 +102,7 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
 
     events = []
     wait_done(100)
-    child = worker_a.children()[0]
+    child = worker_a.pool_processes()[0]
     subprocess.run(["kill", "-KILL", str(child)], check=True)
     events.append(("sigkill pool process", done()))
     wait_done(300)
