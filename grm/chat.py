@@ -37,8 +37,14 @@ class ChatBackend(ABC):
 
     @abstractmethod
     async def complete(
-        self, messages: Messages, *, temperature: float = 0.0, max_tokens: int = 512
-    ) -> Completion: ...
+        self,
+        messages: Messages,
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout: float | None = None,
+    ) -> Completion:
+        """The reply; ``timeout`` (seconds, None: the backend's own) bounds the whole call."""
 
 
 class CallableChat(ChatBackend):
@@ -49,7 +55,12 @@ class CallableChat(ChatBackend):
         self.model = model
 
     async def complete(
-        self, messages: Messages, *, temperature: float = 0.0, max_tokens: int = 512
+        self,
+        messages: Messages,
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout: float | None = None,
     ) -> Completion:
         start = time.perf_counter()
         text = self.fn(messages)
@@ -95,11 +106,20 @@ class OpenAIChat(ChatBackend):
         await self.client.aclose()
 
     async def complete(
-        self, messages: Messages, *, temperature: float = 0.0, max_tokens: int = 512
+        self,
+        messages: Messages,
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout: float | None = None,
     ) -> Completion:
         try:
             return await self.client.achat(
-                messages, model=self.model, temperature=temperature, max_tokens=max_tokens
+                messages,
+                model=self.model,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                timeout=timeout,  # the whole call's, retries included (None: the client's)
             )
         except LLMHTTPError as exc:
             raise JudgeHTTPError(exc.status, exc.body) from exc

@@ -150,7 +150,11 @@ class Judge:
         return text if len(text) <= limit else text[:limit] + "\n[... truncated ...]"
 
     async def _ask(
-        self, template: Template, values: dict[str, str], parse: Callable[[str], Any]
+        self,
+        template: Template,
+        values: dict[str, str],
+        parse: Callable[[str], Any],
+        timeout: float | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """Ask the judge; return (verdict, details). Raises JudgeError."""
         kind: Literal["pointwise", "pairwise"] = (
@@ -169,6 +173,7 @@ class Judge:
                 [{"role": "user", "content": prompt}],
                 temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens,
+                timeout=timeout,  # None: the backend's own deadline
             )
         except JudgeError as exc:
             self._report(kind, template, inputs_hash, prompt, None, None, error=str(exc))
@@ -235,7 +240,10 @@ class Judge:
         *,
         reference: str | None = None,
         rubric: str | None = None,
+        timeout: float | None = None,
     ) -> Score:
+        """``timeout``: the whole call's deadline in seconds instead of the backend's own
+        (the judge verifier passes its time limit)."""
         template = load_template(self.config.pointwise_template)
         values = {
             "question": question,
@@ -245,7 +253,7 @@ class Judge:
         }
         try:
             value, details = await self._ask(
-                template, values, lambda t: parse_score(t, scale=self.config.scale)
+                template, values, lambda t: parse_score(t, scale=self.config.scale), timeout
             )
         except VerdictParseError as exc:
             return Score.error(f"unreadable verdict: {exc}", raw=exc.raw[:5000])

@@ -5,16 +5,26 @@ so it is reachable through the queue and the scoring service like any other.
 ``question`` and optionally ``reference`` and ``rubric``; ``options`` may carry
 ``question`` and ``rubric`` too. The judge is configured from ``M1ENV_JUDGE_URL``,
 ``M1ENV_JUDGE_MODEL``, ``M1ENV_JUDGE_API_KEY`` and ``M1ENV_JUDGE_TEMPLATE``.
+
+Time limit: the verifier is not isolated (nothing to kill), so its limit -- ``timeout``,
+120 s, or a job's ``options.timeout`` -- is enforced by the judge's HTTP client as the
+deadline of the whole call, its retries and back-off included (and never longer than the
+judge's own ``JudgeConfig.timeout``). A judge server that never answers ends a job in
+time as an ``error`` Score.
 """
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from m1env.grm.judge import Judge, JudgeConfig
 from m1env.verifiers import Score, Verifier
 
 __all__ = ["JudgeVerifier"]
+
+# The limit of the verify() call running in this thread/context, for check() to pass on.
+_limit: contextvars.ContextVar[float | None] = contextvars.ContextVar("judge_limit", default=None)
 
 
 class JudgeVerifier(Verifier):
@@ -34,6 +44,14 @@ class JudgeVerifier(Verifier):
         if self._judge is None:
             self._judge = Judge(JudgeConfig.from_env(**self.config))
         return self._judge
+
+    def verify(self, response: Any, reference: Any, *, timeout: float | None = None,
+               **options: Any) -> Score:  # fmt: skip
+        token = _limit.set(self.timeout if timeout is None else float(timeout))
+        try:
+            return super().verify(response, reference, timeout=timeout, **options)
+        finally:
+            _limit.reset(token)
 
     def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
         unknown = set(options) - {"question", "rubric"}
@@ -56,4 +74,9 @@ class JudgeVerifier(Verifier):
             judge = self.judge()
         except ValueError as exc:
             return Score.error(f"judge is not configured: {exc}")
-        return judge.score(question, response, reference=answer, rubric=rubric)
+        limit = _limit.get()
+        if limit is not None and limit <= 0:
+            return Score.error(f"bad input: timeout must be positive, got {limit}")
+        if limit is not None:  # never longer than the judge's own deadline
+            limit = min(limit, judge.config.timeout)
+        return judge.score(question, response, reference=answer, rubric=rubric, timeout=limit)

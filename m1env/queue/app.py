@@ -17,6 +17,11 @@ Settings and why:
   The one exception is ``m1env.run_code`` (SandboxFusion's ``/run_code`` in queue
   mode): its reply is a program's output, not a score, and travels back through the
   Redis result backend for an hour.
+* A broker outage never stalls a caller: connecting to Redis and every socket read and
+  write give up after ``publish_timeout_s`` (``broker_connection_timeout`` and the
+  transport's socket timeouts; a Redis command takes milliseconds), and a publish
+  retries once at most (a pooled connection that died with a Redis restart is replaced
+  on the retry). The jobs of a publish that failed wait in SQL for the sweeper.
 * Messages that Redis loses outright (it keeps nothing on disk here) are recovered
   by the sweeper (:mod:`m1env.queue.sweep`) from the jobs table.
 """
@@ -60,7 +65,11 @@ def make_app(config: QueueConfig) -> Celery:
         worker_prefetch_multiplier=1,
         task_time_limit=config.time_limit_s,
         task_soft_time_limit=soft_time_limit(config.time_limit_s),
-        broker_transport_options={"visibility_timeout": config.visibility_timeout_s},
+        broker_transport_options={
+            "visibility_timeout": config.visibility_timeout_s,
+            "socket_timeout": config.publish_timeout_s,
+            "socket_connect_timeout": config.publish_timeout_s,
+        },
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -75,11 +84,12 @@ def make_app(config: QueueConfig) -> Celery:
         broker_connection_max_retries=None,
         task_publish_retry=True,
         task_publish_retry_policy={
-            "max_retries": 3,
-            "interval_start": 0.2,
-            "interval_step": 0.5,
-            "interval_max": 2,
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.1,
+            "interval_max": 0.1,
         },
+        broker_connection_timeout=config.publish_timeout_s,
         worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,

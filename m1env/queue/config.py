@@ -26,7 +26,10 @@ class QueueConfig:
     lost on a restart are recovered this way); a ``running`` job only after
     :attr:`running_stale_after_s` (the hard time limit plus a margin: by then the
     delivery running it is certainly dead, so a live job is never run twice).
-    ``sweep_interval_s``: how often the sweeper looks (0: never).
+    ``sweep_interval_s``: how often the sweeper looks (0: never). ``publish_timeout_s``:
+    the longest wait for the broker on one connect or socket read/write -- with Redis down
+    or hung a submit gives up this soon and leaves its jobs to the sweeper, so the
+    service's ``POST /v1/jobs`` still answers within about a second.
     """
 
     broker_url: str = "redis://127.0.0.1:6379/0"
@@ -37,6 +40,7 @@ class QueueConfig:
     chunk_size: int = 16
     stale_after_s: float = 60.0
     sweep_interval_s: float = 15.0
+    publish_timeout_s: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.broker_url.startswith(("redis://", "rediss://", "memory://")):
@@ -50,6 +54,8 @@ class QueueConfig:
             )
         if self.max_attempts < 1 or self.chunk_size < 1:
             raise ValueError("max_attempts and chunk_size must be at least 1")
+        if self.publish_timeout_s <= 0:
+            raise ValueError(f"publish_timeout_s must be positive, got {self.publish_timeout_s}")
         if self.stale_after_s <= 0 or self.sweep_interval_s < 0:
             raise ValueError("stale_after_s must be positive and sweep_interval_s >= 0")
 

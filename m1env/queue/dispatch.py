@@ -1,8 +1,9 @@
 """Submitting scoring jobs: claim them in SQL first, then publish chunks to Celery.
 
 The order matters: a job exists in the jobs table before any message names it, so
-a publish that fails (Redis down) or a message that Redis later loses costs
-latency, never the job -- the sweeper publishes it again. Jobs are grouped by queue
+a publish that fails (Redis down or hung: it gives up within about a second, so a
+submitting request never stalls on the broker) or a message that Redis later loses
+costs latency, never the job -- the sweeper publishes it again. Jobs are grouped by queue
 (:func:`~m1env.queue.routing.queue_for`) and sent ``chunk_size`` ids per message, so a
 worker pays the broker round trip once per chunk.
 """
@@ -49,21 +50,30 @@ def submit(
 def publish(app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 16) -> int:
     """Send ``(job_id, verifier)`` jobs in chunks; returns how many ids were sent.
 
-    A failure to publish is logged and swallowed: the jobs stay in SQL and the
-    sweeper sends them later.
+    Bounded: one publish waits at most about the app's ``publish_timeout_s`` per try
+    (:mod:`m1env.queue.app`), and the first failure ends the call -- the broker is down or
+    hung, and the chunks after it would each wait as long. A failure is logged and
+    swallowed: the jobs stay ``queued`` in SQL and the sweeper sends them later.
     """
     by_queue: dict[str, list[int]] = defaultdict(list)
     for job_id, verifier in jobs:
         by_queue[queue_for(verifier)].append(job_id)
+    chunks = [
+        (queue, ids[start : start + chunk_size])
+        for queue, ids in by_queue.items()
+        for start in range(0, len(ids), chunk_size)
+    ]
     sent = 0
-    for queue, ids in by_queue.items():
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start : start + chunk_size]
-            try:
-                app.send_task(TASK_NAME, args=[chunk], queue=queue)
-                sent += len(chunk)
-            except Exception as exc:  # broker down: the sweeper recovers these jobs
-                log.warning("could not publish %d jobs to %r: %s", len(chunk), queue, exc)
+    for queue, chunk in chunks:
+        try:
+            # Scores live in SQL: no result-backend subscription (with Redis down it
+            # retried 20 times, a second apart, before the publish even started).
+            app.send_task(TASK_NAME, args=[chunk], queue=queue, ignore_result=True)
+        except Exception as exc:  # broker down: the sweeper recovers these jobs
+            left = len(jobs) - sent
+            log.warning("could not publish %d jobs (from %r on): %s", left, queue, exc)
+            break
+        sent += len(chunk)
     return sent
 
 

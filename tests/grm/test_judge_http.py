@@ -172,3 +172,37 @@ def test_config_validation():
         JudgeConfig(pass_threshold=2)
     with pytest.raises(ValueError, match="base_url"):
         Judge(JudgeConfig(base_url=None))
+
+
+def test_the_judge_verifier_ends_within_its_time_limit_against_a_server_that_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The verifier's limit (here a job's ``options.timeout``) is the deadline of the whole
+    judge call, retries included -- not the judge's own 60 s, nor 60 s per retry."""
+    import socket
+    import threading
+
+    from m1env.grm.verifier import JudgeVerifier
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        held: list[socket.socket] = []
+
+        def accept() -> None:
+            try:
+                while True:
+                    held.append(listener.accept()[0])
+            except OSError:  # closed at the end
+                return
+
+        threading.Thread(target=accept, daemon=True).start()
+        monkeypatch.setenv("M1ENV_JUDGE_URL", f"http://127.0.0.1:{listener.getsockname()[1]}/v1")
+        reference = {"question": "2+2?", "reference": "4"}
+        start = time.monotonic()
+        score = JudgeVerifier().verify("4", reference, timeout=1.5)
+        took = time.monotonic() - start
+        for conn in held:
+            conn.close()
+    assert score.status == "error" and "did not answer within 1.5s" in score.reason, score
+    assert took < 1.5 + 0.5, took

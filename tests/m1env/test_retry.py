@@ -8,6 +8,7 @@ OpenAI-compatible client's (tests/m1env/test_llm.py covers that one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -262,3 +263,39 @@ def test_the_scoring_client_gives_up_with_service_unavailable_naming_the_last_an
     with server, client, pytest.raises(ServiceUnavailable, match=gave_up):
         client.health()
     assert len(server.paths) == 2
+
+
+@contextmanager
+def _silent_url() -> Iterator[str]:
+    """A server that accepts connections and never answers (a hung model server)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        held: list[socket.socket] = []
+
+        def accept() -> None:
+            with contextlib.suppress(OSError):  # closed at the end
+                while True:
+                    held.append(listener.accept()[0])
+
+        threading.Thread(target=accept, daemon=True).start()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/x"
+        for conn in held:
+            conn.close()
+
+
+@faces
+@pytest.mark.parametrize("attempt_timeout", [None, 0.3])
+def test_against_a_server_that_never_answers_the_whole_call_ends_at_the_deadline(
+    face: str, attempt_timeout: float | None
+) -> None:
+    """Retries included: no attempt gets a fresh timeout of its own beyond the deadline."""
+    with _silent_url() as url:
+        policy = RetryPolicy(retries=5, backoff=0.01, max_backoff=0.05)
+        call = _call(url, policy=policy, deadline=1.0, attempt_timeout=attempt_timeout)
+        start = time.monotonic()
+        with pytest.raises(Failed, match="Timeout"):
+            _send(face, call, json={})
+        took = time.monotonic() - start
+    assert took <= 1.0 + 0.3, took
+    assert call.attempts >= (2 if attempt_timeout else 1)

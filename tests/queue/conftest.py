@@ -1,8 +1,10 @@
 """Real Redis and real Celery worker processes for the queue tests.
 
 The broker is ``$M1ENV_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/13``, a
-database of its own); its queues are purged before each test. Workers run as
-``python -m m1env.cli worker`` in their own process group and import
+database of its own); its queues are purged before each test. That Redis is shared (other
+engineers' tests use it too): a test that stops or restarts its broker asks for
+``own_redis`` instead, a ``redis-server`` of its own on a free port, and stops only that
+one. Workers run as ``python -m m1env.cli worker`` in their own process group and import
 ``tests.service.helpers`` for the test verifiers.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import pytest
 
 from m1env.queue import QueueConfig, get_app
 from tests.service import conftest as _service
+from tests.service.conftest import free_port
 
 # The store fixtures (SQLite always, PostgreSQL behind -m postgres) are shared.
 db_url = _service.db_url
@@ -48,17 +52,99 @@ def broker_url() -> str:
     return purged_broker(REDIS_URL, "M1ENV_TEST_REDIS_URL")
 
 
+class RedisServer:
+    """A ``redis-server`` of one test's own on a free loopback port, keeping nothing on disk
+    (so a restart loses every message, as a production Redis without persistence does)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        if shutil.which("redis-server") is None:
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115  (the child holds it)
+        with log:
+            self.proc = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.log()}")
+            if self.ping():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}: {self.log()}")
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def log(self) -> str:
+        return (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
+
+    def stop(self) -> None:
+        """SIGKILL this server (only this one): what a crash does; nothing is saved."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own (see :class:`RedisServer`), stopped at the end."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 class Worker:
     """One ``m1env worker`` process group."""
 
-    def __init__(self, db_url: str, broker_url: str, log: Path, **options: object) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        broker_url: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+        **options: object,
+    ) -> None:
         self.log_path = log
         args = [sys.executable, "-m", "m1env.cli", "worker", "--loglevel", "INFO"]
         args += ["--database-url", db_url, "--broker-url", broker_url]
         args += ["--import", "tests.service.helpers"]
         for key, value in options.items():
-            args += [f"--{key.replace('_', '-')}", str(value)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_VERIFY_WORKERS": "1"}
+            if value is True:
+                args.append(f"--{key.replace('_', '-')}")
+            else:
+                args += [f"--{key.replace('_', '-')}", str(value)]
+        # One Celery node per queue (m1env worker's default), each says " ready." once.
+        queues = str(options.get("queues", "verify,sandbox,judge")).split(",")
+        self.nodes = 1 if options.get("shared_pool") else len(queues)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "M1ENV_VERIFY_WORKERS": "1",
+            **(env or {}),
+        }
         self.log = open(log, "ab")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(
             args,
@@ -72,19 +158,27 @@ class Worker:
     def wait_ready(self, timeout: float = 60) -> Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if b" ready." in self.log_path.read_bytes():
+            if self.log_path.read_bytes().count(b" ready.") >= self.nodes:
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready: {self.log_path.read_text()[-2000:]}")
 
-    def children(self) -> list[int]:
-        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+    def children(self, pid: int | None = None) -> list[int]:
+        pid = self.proc.pid if pid is None else pid
+        path = Path(f"/proc/{pid}/task/{pid}/children")
         try:
             return [int(p) for p in path.read_text().split()]
         except OSError:
             return []
+
+    def pool_processes(self) -> list[int]:
+        """The prefork pool processes: the main process's children, or, with a node per
+        queue, its nodes' children."""
+        if self.nodes == 1:
+            return self.children()
+        return [pid for node in self.children() for pid in self.children(node)]
 
     def kill_group(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -114,8 +208,14 @@ def workers(tmp_path: Path) -> Iterator[list[Worker]]:
 
 
 def start_worker(
-    workers: list[Worker], db_url: str, broker_url: str, tmp_path: Path, **options: object
+    workers: list[Worker],
+    db_url: str,
+    broker_url: str,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    **options: object,
 ) -> Worker:
-    worker = Worker(db_url, broker_url, tmp_path / f"worker{len(workers)}.log", **options)
+    log = tmp_path / f"worker{len(workers)}.log"
+    worker = Worker(db_url, broker_url, log, env, **options)
     workers.append(worker)
     return worker.wait_ready()

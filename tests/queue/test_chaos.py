@@ -7,7 +7,8 @@ are done, while a second thread keeps submitting:
    ``reject_on_worker_lost``; the chunk comes back and is split);
 2. SIGKILL worker A's whole process group (its unacknowledged messages stay in
    Redis until the visibility timeout) and start worker B;
-3. restart Redis with nothing saved: every queued and unacknowledged message is gone.
+3. restart Redis with nothing saved: every queued and unacknowledged message is gone
+   (a ``redis-server`` of the test's own on a free port, never the shared one).
 
 Jobs whose messages were lost are still ``queued``/``running`` in SQL; the sweeper
 re-publishes them. At the end every job is ``done`` with exactly one score row.
@@ -29,34 +30,17 @@ from m1env.queue import QueueConfig, get_app
 from m1env.queue.dispatch import submit
 from m1env.store import EpisodeStore
 from m1env.store.models import Base, ScoreRow, ScoringJobRow
-from tests.queue.conftest import Worker, start_worker
+from tests.queue.conftest import RedisServer, Worker, start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 N = 1000
-REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
-    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-    "--logfile", "/var/log/redis/ci.log",
-]  # fmt: skip
-
-
-def restart_redis(url: str) -> None:
-    subprocess.run(["redis-cli", "shutdown", "nosave"], check=False, capture_output=True)
-    subprocess.run(REDIS_START, check=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if redis.Redis.from_url(url, socket_timeout=1).ping():
-                return
-        except redis.RedisError:
-            time.sleep(0.1)
-    raise RuntimeError("redis did not come back")
 
 
 def test_1000_jobs_two_sigkills_one_redis_restart(
-    pg_url: str, broker_url: str, workers: list[Worker], tmp_path: Path
+    pg_url: str, own_redis: RedisServer, workers: list[Worker], tmp_path: Path
 ) -> None:
+    broker_url = own_redis.url
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -118,7 +102,7 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
 
     events = []
     wait_done(100)
-    child = worker_a.children()[0]
+    child = worker_a.pool_processes()[0]
     subprocess.run(["kill", "-KILL", str(child)], check=True)
     events.append(("sigkill pool process", done()))
     wait_done(300)
@@ -126,7 +110,7 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
     events.append(("sigkill worker group", done()))
     start_worker(workers, pg_url, broker_url, tmp_path, **options)
     wait_done(500)
-    restart_redis(broker_url)
+    own_redis.restart()
     restart_policy = True
     with engine.connect() as conn:
         open_jobs = conn.execute(

@@ -46,3 +46,23 @@ def test_soft_time_limit_leaves_a_short_hard_limit_most_of_its_time(
 ) -> None:
     conf = get_app(QueueConfig(time_limit_s=hard, visibility_timeout_s=900)).conf
     assert conf.task_soft_time_limit == pytest.approx(soft)
+
+
+def test_worker_concurrency_is_per_queue() -> None:
+    from m1env.cli.worker import node_names, parse_concurrency
+
+    queues = ["verify", "sandbox", "judge"]
+    assert parse_concurrency("2", queues) == {"verify": 2, "sandbox": 2, "judge": 2}
+    assert parse_concurrency("judge=4", queues) == {"verify": 2, "sandbox": 2, "judge": 4}
+    assert parse_concurrency("3,judge=8", queues) == {"verify": 3, "sandbox": 3, "judge": 8}
+    for bad in ("0", "x", "judge=0", "gpu=2"):
+        with pytest.raises(ValueError, match="--concurrency"):
+            parse_concurrency(bad, queues)
+    assert node_names(None, queues, False) == {
+        "verify": "verify-celery@%h",
+        "sandbox": "sandbox-celery@%h",
+        "judge": "judge-celery@%h",
+    }
+    assert node_names("w1@box", ["verify", "judge"], False)["judge"] == "judge-w1@box"
+    assert node_names("w1@box", ["verify"], False) == {"verify": "w1@box"}
+    assert node_names(None, queues, True) == {"verify,sandbox,judge": None}
