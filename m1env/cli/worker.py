@@ -107,7 +107,14 @@ def register(subparsers: Any) -> None:
         default=None,
         help="seconds before a queued job is re-published (default 60)",
     )
-    parser.add_argument("--sweep-interval", type=float, default=None, help="seconds (default 15)")
+    parser.add_argument("--sweep-interval", type=float, default=None, help="seconds (default 10)")
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=None,
+        help="seconds a running job's lease lasts unrenewed before its job is re-sent "
+        "(default 20; renewed every quarter of it while the job runs)",
+    )
     parser.add_argument("--import", dest="imports", action="append", default=[])
     parser.add_argument("--loglevel", default="WARNING")
     parser.add_argument("--hostname", default=None, help="Celery node name")
@@ -151,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit,
             stale_after_s=args.stale_after,
             sweep_interval_s=args.sweep_interval,
+            lease_s=args.lease,
         )
     except ValueError as exc:
         print(f"m1env worker: {exc}", file=sys.stderr)
@@ -208,6 +216,7 @@ def _node_argv(args: argparse.Namespace, queue: str, name: str, processes: int) 
         ("--database-url", args.database_url),
         ("--max-attempts", args.max_attempts),
         ("--time-limit", args.time_limit),
+        ("--lease", args.lease),
     ):
         if value is not None:
             argv += [flag, str(value)]

@@ -23,9 +23,13 @@ class QueueConfig:
     twice. ``max_attempts``: deliveries of one job before it ends as ``error``.
     ``chunk_size``: jobs per Celery message. ``stale_after_s``: a ``queued`` job not
     touched for this long is published again by the sweeper (messages that Redis
-    lost on a restart are recovered this way); a ``running`` job only after
-    :attr:`running_stale_after_s` (the hard time limit plus a margin: by then the
-    delivery running it is certainly dead, so a live job is never run twice).
+    lost on a restart are recovered this way). ``lease_s``: a delivery renews the lease
+    of its message's jobs every ``lease_s / 4`` seconds while it runs
+    (:class:`~m1env.queue.lease.Lease`); a ``running`` job whose lease was not renewed
+    for ``lease_s`` -- its worker died, or was killed by the hard time limit -- is
+    published again by the sweeper, whatever the time limit: at the defaults within
+    ``lease_s + sweep_interval_s`` = 30 s of the death. A live delivery keeps renewing,
+    so a live job is not run twice (were it, exactly-once holds in SQL).
     ``sweep_interval_s``: how often the sweeper looks (0: never). ``publish_timeout_s``:
     the longest wait for the broker on one connect or socket read/write -- with Redis down
     or hung a submit gives up this soon and leaves its jobs to the sweeper, so the
@@ -39,7 +43,8 @@ class QueueConfig:
     max_attempts: int = 3
     chunk_size: int = 16
     stale_after_s: float = 60.0
-    sweep_interval_s: float = 15.0
+    lease_s: float = 20.0
+    sweep_interval_s: float = 10.0
     publish_timeout_s: float = 0.5
 
     def __post_init__(self) -> None:
@@ -58,10 +63,18 @@ class QueueConfig:
             raise ValueError(f"publish_timeout_s must be positive, got {self.publish_timeout_s}")
         if self.stale_after_s <= 0 or self.sweep_interval_s < 0:
             raise ValueError("stale_after_s must be positive and sweep_interval_s >= 0")
+        if self.lease_s <= 0:
+            raise ValueError(f"lease_s must be positive, got {self.lease_s}")
 
     @property
     def running_stale_after_s(self) -> float:
-        return max(self.stale_after_s, self.time_limit_s + 5.0)
+        """How long a ``running`` job's lease may go unrenewed before it is re-sent."""
+        return self.lease_s
+
+    @property
+    def renew_every_s(self) -> float:
+        """How often a delivery renews its jobs' lease."""
+        return self.lease_s / 4
 
     @classmethod
     def from_env(cls, **overrides: object) -> QueueConfig:

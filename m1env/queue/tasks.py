@@ -1,5 +1,7 @@
 """The Celery task: ``m1env.score_jobs(job_ids)`` scores a chunk of stored jobs.
 
+While the chunk runs its jobs' lease is renewed (:class:`~m1env.queue.lease.Lease`),
+so a chunk whose worker dies is re-sent by the sweeper within ``QueueConfig.lease_s``.
 Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
 :meth:`~m1env.store.EpisodeStore.start_attempts`), then it is scored and its Score written
 exactly once (:func:`~m1env.queue.delivery.run_started`). A chunk that comes back after its worker died is split:
@@ -31,6 +33,7 @@ from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
 from m1env.queue.config import QueueConfig
 from m1env.queue.delivery import run_started
 from m1env.queue.dispatch import publish
+from m1env.queue.lease import Lease
 from m1env.store import EpisodeStore
 
 __all__ = ["configure", "run_code", "score_jobs", "worker_store"]
@@ -93,12 +96,13 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
                 publish(self.app, jobs, chunk_size=1)
                 return {"split": len(jobs)}
         scored = 0
-        for job_id in job_ids:
-            # One job at a time: a delivery that dies costs an attempt only to the job
-            # it was working on, never to the rest of its chunk.
-            for job in store.start_attempts([job_id]):
-                run_started(store, job, config.max_attempts)
-                scored += 1
+        with Lease(store, job_ids, config.renew_every_s):
+            for job_id in job_ids:
+                # One job at a time: a delivery that dies costs an attempt only to the
+                # job it was working on, never to the rest of its chunk.
+                for job in store.start_attempts([job_id]):
+                    run_started(store, job, config.max_attempts)
+                    scored += 1
         return {"scored": scored}
     except StoreError as exc:
         delay = min(30, 2 ** min(self.request.retries, 5))

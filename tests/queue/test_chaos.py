@@ -49,7 +49,8 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
         "concurrency": 2,
         "max_attempts": 5,
         "stale_after": 8,
-        "time_limit": 10,  # running jobs whose delivery died are re-published after 15 s
+        "time_limit": 10,
+        "lease": 4,  # running jobs whose delivery died are re-published after 4 s
         "sweep_interval": 2,
     }
     worker_a = start_worker(workers, pg_url, broker_url, tmp_path, **options)
