@@ -328,9 +328,11 @@ def _chain(sides: tuple[Node, ...], ref: Node, rules: Rules) -> bool:
 
 
 def _names_only(node: Node) -> bool:
-    """A side that names the answer: ``x``, ``f(x)`` (parsed as ``f*x``), ``(x, y)``."""
+    """A side that names the answer: ``x``, ``f(x)`` (parsed as ``f*x``), ``(x, y)``, ``a:b``."""
     if node[0] == "s":
         return True
+    if node[0] == "/":  # a ratio of names, V_1:V_2
+        return _names_only(node[1]) and _names_only(node[2])
     return node[0] in ("*", "tuple", "list") and all(_names_only(item) for item in node[1])
 
 
