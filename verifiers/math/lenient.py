@@ -9,7 +9,8 @@ no wrong answer gains a reward:
 - **math at the end** (strategy ``end_math``, after "the answer is" and before
   ``whole``): the ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]`` spans of the
   last line, when the last span ends the response; every span of that line is an
-  answer, so ``$3$ or $4$`` is a hedge the verifier refuses;
+  answer, so ``$3$ or $4$`` is a hedge the verifier refuses; a line with a computation
+  (``$8 + 4 = 12$``, a truncated solution's last step) has no answer, ``$x = 3$`` has;
 - **number formats**: MATH's ``16,\\!386`` and digit groups split by spaces or thin
   spaces (``1 234 567``) when every group after the first has exactly 3 digits. A
   *decimal comma* is read only when the whole answer is one ``d,d`` number whose
@@ -97,6 +98,10 @@ def end_math(text: str) -> list[str]:
     for m in spans:
         if m.start() >= line_start or m is last:
             body = next(g for g in m.groups() if g is not None).strip()
+            # A computation (``8 + 4 = 12``) is a step of the work, not a stated answer: a
+            # truncated solution ends with one.
+            if "=" in body and split_labels(body) is None:
+                return []
             if body:
                 found.append(body)
     return found

@@ -23,6 +23,13 @@ them must match the reference (or, for a set/list/tuple reference, together they
 must form it); a response hedging ``\\boxed{3}`` ... ``\\boxed{4}`` or ``3 or 4``
 scores incorrect. Self-corrections therefore need to restate only the final answer.
 
+**Presets** (option ``preset``, see :mod:`~m1env.verifiers.math.lenient`): ``strict``
+(the default: markers and "the answer is" only) and ``lenient`` (math at the end of the
+response, chat-template tokens cut, more number formats, labelled answers, unit words).
+``lenient`` has no false positive on bench/data/math_pairs.jsonl, but it is not the
+default: it reads the last line of a truncated worked solution (``... by $-7$: $x = -7$.``)
+as its answer, and the Math environments score truncated solutions 0.
+
 **Thinking.** With ``strip_thinking`` (default True) only the text after the last
 ``</think>`` is searched, so a box inside the reasoning is not a final answer; a
 response that opens ``<think>`` and never closes it (truncated) has no final answer.
@@ -30,7 +37,7 @@ response that opens ``<think>`` and never closes it (truncated) has no final ans
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
 (relative tolerance for approximate answers, see :mod:`m1env.verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
-(1,000,000), ``strip_thinking`` (True).
+(1,000,000), ``strip_thinking`` (True), ``preset`` (``"strict"``).
 
 **References**: text, an int, a float, a ``Fraction``, or a list/tuple of alternative
 acceptable answers; a reference that is a whole worked solution (MATH's ``\\boxed{}``,
