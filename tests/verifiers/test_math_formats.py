@@ -261,3 +261,20 @@ def test_ratios_inverse_trig_compound_units_and_the_reals(answer, reference, exp
 )
 def test_choice_letters_hedges_and_explanations(response, expected):
     assert V.check(response, "B").status == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "expected"),
+    [
+        ("2+3=5", "5", "correct"),
+        ("x=2+3=5", "5", "correct"),
+        ("f(x)=2x+1", "2x+1", "correct"),
+        # a false equation on the way to the reference is not an answer
+        ("2+3=5=6", "6", "incorrect"),
+        ("x=5=6", "6", "incorrect"),
+        ("2+3=6", "6", "incorrect"),
+        ("2x=6", "6", "incorrect"),
+    ],
+)
+def test_an_equation_chain_answers_only_when_every_side_agrees(answer, reference, expected):
+    assert status(answer, reference) == expected

@@ -25,3 +25,15 @@ def test_the_labelled_set_is_large_and_balanced():
 def test_labelled_pair(row):
     score = MathVerifier().check(row["response"], row["reference"], **row.get("options", {}))
     assert (score.status == "correct") == row["label"], score.reason
+
+
+def test_the_lenient_preset_has_no_false_positive_on_the_labelled_set():
+    v = MathVerifier()
+    wrong = [
+        r["id"]
+        for r in ROWS
+        if not r["label"]
+        and v.check(r["response"], r["reference"], preset="lenient", **r.get("options", {})).status
+        == "correct"
+    ]
+    assert wrong == []

@@ -77,7 +77,7 @@ def equivalent(resp: Node, ref: Node, rules: Rules) -> bool:
     if kind == "=":
         return _equation(resp, ref, rules)
     if resp[0] == "=":
-        return equivalent(resp[-1][-1], ref, rules)
+        return _chain(resp[1], ref, rules)
     if kind == "pm":
         return _unordered(_items(resp), _pm_items(ref), rules)
     if kind in ("set", "list"):
@@ -314,6 +314,26 @@ def _equation(resp: Node, ref: Node, rules: Rules) -> bool:
     if _is_label(lhs):
         return equivalent(resp, rhs, rules)
     return False
+
+
+def _chain(sides: tuple[Node, ...], ref: Node, rules: Rules) -> bool:
+    """``x = 2 + 3 = 5`` answers 5; ``2 + 3 = 5 = 6`` answers nothing.
+
+    Every side but a leading label must equal the reference: taking only the last side
+    would reward an answer that states a false equation on its way (a free guess).
+    """
+    if _names_only(sides[0]):
+        sides = sides[1:]
+    return bool(sides) and all(equivalent(side, ref, rules) for side in sides)
+
+
+def _names_only(node: Node) -> bool:
+    """A side that names the answer: ``x``, ``f(x)`` (parsed as ``f*x``), ``(x, y)``, ``a:b``."""
+    if node[0] == "s":
+        return True
+    if node[0] == "/":  # a ratio of names, V_1:V_2
+        return _names_only(node[1]) and _names_only(node[2])
+    return node[0] in ("*", "tuple", "list") and all(_names_only(item) for item in node[1])
 
 
 def _is_label(node: Node) -> bool:

@@ -23,6 +23,13 @@ them must match the reference (or, for a set/list/tuple reference, together they
 must form it); a response hedging ``\\boxed{3}`` ... ``\\boxed{4}`` or ``3 or 4``
 scores incorrect. Self-corrections therefore need to restate only the final answer.
 
+**Presets** (option ``preset``, see :mod:`~m1env.verifiers.math.lenient`): ``strict``
+(the default: markers and "the answer is" only) and ``lenient`` (math at the end of the
+response, chat-template tokens cut, more number formats, labelled answers, unit words).
+``lenient`` has no false positive on bench/data/math_pairs.jsonl, but it is not the
+default: it reads the last line of a truncated worked solution (``... by $-7$: $x = -7$.``)
+as its answer, and the Math environments score truncated solutions 0.
+
 **Thinking.** With ``strip_thinking`` (default True) only the text after the last
 ``</think>`` is searched, so a box inside the reasoning is not a final answer; a
 response that opens ``<think>`` and never closes it (truncated) has no final answer.
@@ -30,7 +37,7 @@ response that opens ``<think>`` and never closes it (truncated) has no final ans
 **Options**: ``extract`` (list of strategies), ``tag`` (``"answer"``), ``rel_tol``
 (relative tolerance for approximate answers, see :mod:`m1env.verifiers.math.equiv`; given
 explicitly it applies to every numeric comparison), ``max_response_chars``
-(1,000,000), ``strip_thinking`` (True).
+(1,000,000), ``strip_thinking`` (True), ``preset`` (``"strict"``).
 
 **References**: text, an int, a float, a ``Fraction``, or a list/tuple of alternative
 acceptable answers; a reference that is a whole worked solution (MATH's ``\\boxed{}``,
@@ -50,18 +57,36 @@ from m1env.errors import BadReference, MathError, ParseError, TooComplex, TooLar
 from m1env.verifiers.base import Verifier
 from m1env.verifiers.extract import answer_is, boxed_contents, gsm8k_answer, tag_contents
 from m1env.verifiers.math.equiv import Rules, equivalent
+from m1env.verifiers.math.lenient import (
+    PRESETS,
+    ExtractConfig,
+    cut_chat_template,
+    end_math,
+    number_formats,
+    split_labels,
+    split_top_level,
+    unit_words,
+)
 from m1env.verifiers.math.normalize import clean, text_key
 from m1env.verifiers.math.parse import MAX_CHARS, Node, parse
 from m1env.verifiers.math.values import EvalError
 from m1env.verifiers.score import Score
 
-__all__ = ["DEFAULT_EXTRACT", "STRATEGIES", "MathVerifier", "find_answers"]
+__all__ = ["DEFAULT_EXTRACT", "DEFAULT_PRESET", "STRATEGIES", "MathVerifier", "find_answers"]
 
-STRATEGIES = ("answer_tag", "boxed", "gsm8k", "answer_is", "whole")
-DEFAULT_EXTRACT = STRATEGIES
+STRATEGIES = ("answer_tag", "boxed", "gsm8k", "answer_is", "end_math", "whole")
+# The strategies each preset searches when the caller names none.
+PRESET_EXTRACT = {
+    "strict": ("answer_tag", "boxed", "gsm8k", "answer_is", "whole"),
+    "lenient": STRATEGIES,
+}
+DEFAULT_PRESET = "strict"
+DEFAULT_EXTRACT = PRESET_EXTRACT[DEFAULT_PRESET]
 _MARKERS = ("answer_tag", "boxed", "gsm8k")
 _WHOLE_MAX_CHARS = 100
-_OPTIONS = frozenset({"extract", "tag", "rel_tol", "max_response_chars", "strip_thinking"})
+_OPTIONS = frozenset(
+    {"extract", "tag", "rel_tol", "max_response_chars", "strip_thinking", "preset"}
+)
 _CHOICE_REF = re.compile(r"^\(?([A-J])\)?$")
 _CHOICE_RESP = re.compile(r"^(?:option|choice|answer)?\s*:?\s*\(?([A-Ja-j])\)?(?=$|[\s.:)])")
 # "B or C", "B, D", "B/C": a second letter joined to the first is a hedge; "(B) since A
@@ -101,6 +126,10 @@ def find_answers(response: str, extract: tuple[str, ...], tag: str) -> tuple[lis
                 phrase = answer_is(response)
                 if phrase:
                     return [_unwrap(phrase)], strategy
+            elif strategy == "end_math":
+                spans = end_math(response)
+                if spans:
+                    return list(dict.fromkeys(spans)), strategy
             elif strategy == "whole":
                 text = response.strip()
                 if text and len(text) <= _WHOLE_MAX_CHARS:
@@ -131,31 +160,40 @@ class _Reference:
     key: str
     node: Node | None
     choice: str | None
+    config: ExtractConfig = PRESETS["strict"]
+
+
+_STRICT = PRESETS["strict"]
 
 
 @lru_cache(maxsize=4096)
-def _prepare_reference(text: str) -> _Reference:
+def _prepare_reference(text: str, config: ExtractConfig = _STRICT) -> _Reference:
     # A whole worked solution (MATH's \boxed{}, GSM8K's ####) stands for its final answer.
     final = boxed_contents(text) if "\\boxed" in text or "\\fbox" in text else []
     if final:
         text = final[-1]
     elif "####" in text:
         text = gsm8k_answer(text) or ""
+    if config.number_formats:
+        text = number_formats(text)
     cleaned = clean(text)
     if not cleaned:
         raise BadReference("reference is empty")
     choice = _CHOICE_REF.match(cleaned)
     if choice:
-        return _Reference(text, cleaned, text_key(cleaned), None, choice.group(1))
+        return _Reference(text, cleaned, text_key(cleaned), None, choice.group(1), config)
     try:
         node: Node | None = parse(cleaned)
     except TooLarge as exc:
         raise BadReference(f"reference {text[:80]!r} is beyond the size caps: {exc}") from exc
     except ParseError as exc:
-        if not _PLAIN_TEXT.match(cleaned) or not re.search(r"[^\W\d_]{2}", cleaned):
+        if config.labels and (split_labels(cleaned) or unit_words(text)):
+            node = None  # "AB=4, CD=5": compared by its labelled values
+        elif not _PLAIN_TEXT.match(cleaned) or not re.search(r"[^\W\d_]{2}", cleaned):
             raise BadReference(f"reference {text[:80]!r} could not be parsed: {exc}") from exc
-        node = None
-    return _Reference(text, cleaned, text_key(cleaned), node, None)
+        else:
+            node = None
+    return _Reference(text, cleaned, text_key(cleaned), node, None, config)
 
 
 def _reference_texts(reference: Any) -> list[str]:
@@ -182,6 +220,62 @@ def _compare(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
     """(equivalent?, reason when not)."""
     if len(answer) > MAX_CHARS:
         return False, f"answer is {len(answer)} characters, over the {MAX_CHARS} limit"
+    if ref.config.number_formats:
+        answer = number_formats(answer)
+    ok, why = _compare_exact(answer, ref, rules)
+    if ok or not ref.config.labels:
+        return ok, why
+    if _compare_labelled(answer, ref, rules) or _compare_units(answer, ref, rules):
+        return True, ""
+    return ok, why
+
+
+def _part_matches(answer: str, ref_text: str, rules: Rules) -> bool:
+    try:
+        ref = _prepare_reference(ref_text, _NO_LABELS)
+    except BadReference:
+        return False
+    return _compare(answer, ref, rules)[0]
+
+
+_NO_LABELS = ExtractConfig(number_formats=True)
+
+
+def _compare_labelled(answer: str, ref: _Reference, rules: Rules) -> bool:
+    """``x=3`` / ``AB=4, CD=5`` on either side (see :mod:`~m1env.verifiers.math.lenient`)."""
+    cleaned = clean(answer)
+    got, want = split_labels(cleaned), split_labels(ref.cleaned)
+    if got is None and want is None:
+        return False
+    if got is not None and want is not None:
+        # Both labelled: the same names, each value paired by its name.
+        if sorted(got[0]) != sorted(want[0]) or len(set(want[0])) != len(want[0]):
+            return False
+        values = dict(zip(*got, strict=True))
+        return all(_part_matches(values[k], v, rules) for k, v in zip(*want, strict=True))
+    # One side labelled: the other side's parts in the same order.
+    if want is not None:
+        parts, refs = split_top_level(cleaned), list(want[1])
+    else:
+        assert got is not None
+        parts, refs = list(got[1]), split_top_level(ref.cleaned)
+    return len(parts) == len(refs) and all(
+        _part_matches(a, r, rules) for a, r in zip(parts, refs, strict=True)
+    )
+
+
+def _compare_units(answer: str, ref: _Reference, rules: Rules) -> bool:
+    """A trailing ``\\text{words}``: dropped when one side states it, equal when both do."""
+    got, want = unit_words(answer), unit_words(ref.raw)
+    if got is None and want is None:
+        return False
+    if got is not None and want is not None and got[1] != want[1]:
+        return False
+    value = got[0] if got is not None else answer
+    return _part_matches(value, want[0] if want is not None else ref.raw, rules)
+
+
+def _compare_exact(answer: str, ref: _Reference, rules: Rules) -> tuple[bool, str]:
     if ref.choice is not None:
         return _compare_choice(answer, ref.choice)
     cleaned = clean(answer)
@@ -274,6 +368,10 @@ class MathVerifier(Verifier):
         if unknown:
             raise ValueError(f"math verifier: unknown options {sorted(unknown)}")
         out = dict(options)
+        if "preset" in out and out["preset"] not in PRESETS:
+            raise ValueError(
+                f"math verifier: preset must be one of {sorted(PRESETS)}, got {out['preset']!r}"
+            )
         if "extract" in out:
             extract = out["extract"]
             extract = (extract,) if isinstance(extract, str) else tuple(extract)
@@ -307,15 +405,19 @@ class MathVerifier(Verifier):
         response: str,
         reference: Any,
         *,
-        extract: Sequence[str] | str = DEFAULT_EXTRACT,
+        extract: Sequence[str] | str | None = None,
         tag: str = "answer",
         rel_tol: float | None = None,
         max_response_chars: int = 1_000_000,
         strip_thinking: bool = True,
+        preset: str = DEFAULT_PRESET,
     ) -> Score:
+        config = PRESETS[preset]
+        if extract is None:
+            extract = PRESET_EXTRACT[preset]
         extract = (extract,) if isinstance(extract, str) else tuple(extract)
         try:
-            refs = [_prepare_reference(t) for t in _reference_texts(reference)]
+            refs = [_prepare_reference(t, config) for t in _reference_texts(reference)]
         except BadReference as exc:
             return Score.error(str(exc))
         if len(response) > max_response_chars:
@@ -324,6 +426,8 @@ class MathVerifier(Verifier):
             )
         if "\x00" in response:
             response = response.replace("\x00", "")
+        if config.cut_chat_tokens:
+            response = cut_chat_template(response)
         if strip_thinking:
             response, thinking = _after_thinking(response)
             if thinking == "unclosed":
