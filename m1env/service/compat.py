@@ -21,7 +21,9 @@ in m1env's own sandbox (:mod:`sandbox`): in this process in embedded mode, on a
 The response is ``query[i]`` with its prompt prefix removed; the label is the
 reference. The verifier is ``?verifier=NAME`` on the URL, else the server's
 ``reward_verifier``. An ``error`` Score is reward 0.0 (OpenRLHF needs a number);
-``extra_logs`` carries each item's status so errors stay visible.
+``extra_logs`` keeps errors visible: per item, ``correct`` and ``error`` (1.0 or
+0.0). Numbers only: OpenRLHF turns every ``extra_logs`` value into a tensor
+(``torch.tensor``), so a string there crashes its rollout.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ class RewardRequest(BaseModel):
 class RewardResponse(BaseModel):
     rewards: list[float]
     scores: list[float]
-    extra_logs: dict[str, list[Any]]
+    # Numbers only (see the module docstring): OpenRLHF calls torch.tensor on each value.
+    extra_logs: dict[str, list[float]]
 
 
 def _command_result(result: Any) -> CommandRunResult:
@@ -249,5 +252,8 @@ def add_compat_routes(app: FastAPI, service: Service) -> None:
         return RewardResponse(
             rewards=values,
             scores=values,
-            extra_logs={"status": [s.status for s in scores]},
+            extra_logs={
+                "correct": [1.0 if s.status == "correct" else 0.0 for s in scores],
+                "error": [1.0 if s.status == "error" else 0.0 for s in scores],
+            },
         )

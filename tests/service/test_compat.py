@@ -115,7 +115,7 @@ def test_get_reward_like_openrlhf(live: LiveServer) -> None:
     rewards = openrlhf_request_api_wrapper(f"{live.url}/get_reward?verifier=exact", data)
     assert rewards == [1.0, 0.0, 0.0]
     full = requests.post(f"{live.url}/get_reward?verifier=exact", json=data, timeout=30).json()
-    assert full["extra_logs"]["status"] == ["correct", "incorrect", "incorrect"]
+    assert full["extra_logs"] == {"correct": [1.0, 0.0, 0.0], "error": [0.0, 0.0, 0.0]}
     bad = requests.post(
         f"{live.url}/get_reward?verifier=exact", json={**data, "labels": ["4"]}, timeout=30
     )
