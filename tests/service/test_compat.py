@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from m1env.adapters import (
+    UnknownDataSource,
     compute_score,
     make_compute_score,
     register_data_source,
@@ -138,8 +139,12 @@ def test_verl_compute_score_routes_by_data_source_table() -> None:
     assert out == {"score": 1.0, "acc": 1.0, "error": 0.0}
     wrong = compute_score("my_org/trivia", "<answer>Lyon</answer>", "Paris", None)
     assert wrong["score"] == 0.0 and wrong["error"] == 0.0
-    unknown = make_compute_score(error_score=-1.0)("who/knows", "x", "y", {})
-    assert unknown == {"score": -1.0, "acc": 0.0, "error": 1.0}
+    with pytest.raises(UnknownDataSource, match="'who/knows'"):
+        compute_score("who/knows", "x", "y", {})
+    with pytest.raises(UnknownDataSource, match=r"'who/knows'.*no-such-verifier"):
+        compute_score("who/knows", "x", "y", {"verifier": "no-such-verifier"})
+    lenient = make_compute_score(error_score=-1.0, unknown_source="error")
+    assert lenient("who/knows", "x", "y", {}) == {"score": -1.0, "acc": 0.0, "error": 1.0}
     override = compute_score("who/knows", "<answer>y</answer>", "y", {"verifier": "exact"})
     assert override["acc"] == 1.0
 
