@@ -7,11 +7,15 @@
 
 TRL passes every dataset column as a keyword list; the reference is read from the
 first of ``reference_keys`` present (default ``reference``, ``answer``,
-``solution``, ``ground_truth``). Completions may be plain strings or conversations
-(lists of ``{"role", "content"}``; the last message's content is scored). A failed
-verification gives ``None`` -- TRL ignores it for that sample instead of training on
-a made-up 0. Scoring runs concurrently in-process, or on a scoring service when
-``url`` (or ``$M1ENV_SCORING_URL``) is set.
+``solution``, ``ground_truth``, then ``reward_model.ground_truth``: a dotted key reads
+inside a dict column, so verl-shaped rows work as they are). Completions may be plain
+strings or conversations (lists of ``{"role", "content"}``; the last message's content
+is scored). A failed verification gives ``None`` -- TRL ignores it for that sample
+instead of training on a made-up 0 -- and, when TRL hands the function its
+``log_metric`` callback (trl 1.16's ``GRPOTrainer`` does), the batch's share of
+failed verifications is logged as ``<name>/error_rate``, so errors show on the
+training dashboard rather than only as missing rewards. Scoring runs concurrently
+in-process, or on a scoring service when ``url`` (or ``$M1ENV_SCORING_URL``) is set.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from m1env.verifiers import Score, get_verifier
 
 __all__ = ["REFERENCE_KEYS", "reward_func"]
 
-REFERENCE_KEYS = ("reference", "answer", "solution", "ground_truth")
+REFERENCE_KEYS = ("reference", "answer", "solution", "ground_truth", "reward_model.ground_truth")
 RewardFunc = Callable[..., list[float | None]]
 
 
@@ -38,6 +42,20 @@ def _text(completion: Any) -> str:
     if isinstance(completion, dict):
         return str(completion.get("content", ""))
     raise TypeError(f"a completion is a str or a list of messages, got {type(completion).__name__}")
+
+
+def _references(kwargs: dict[str, Any], keys: Sequence[str]) -> list[Any] | None:
+    """The first of ``keys`` among the columns; ``a.b`` is field ``b`` of dict column ``a``."""
+    for key in keys:
+        column, _, field = key.partition(".")
+        if column not in kwargs:
+            continue
+        values = kwargs[column]
+        if not field:
+            return list(values)
+        if all(isinstance(v, dict) and field in v for v in values):
+            return [v[field] for v in values]
+    return None
 
 
 def reward_func(
@@ -59,13 +77,12 @@ def reward_func(
     workers = max_workers or os.cpu_count() or 1
 
     def reward(prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float | None]:
-        key = next((k for k in reference_keys if k in kwargs), None)
-        if key is None:
+        references = _references(kwargs, reference_keys)
+        if references is None:
             raise KeyError(
                 f"no reference column among {list(reference_keys)}; dataset columns: "
                 f"{sorted(kwargs)}"
             )
-        references = kwargs[key]
         if len(references) != len(completions):
             raise ValueError(f"{len(completions)} completions but {len(references)} references")
         texts = [_text(c) for c in completions]
@@ -81,7 +98,12 @@ def reward_func(
 
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 scores = list(pool.map(one, zip(texts, references, strict=True)))
+        errors = sum(s.status == "error" for s in scores)
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric) and scores:
+            log_metric(f"{name}/error_rate", errors / len(scores))
         return [None if s.status == "error" else s.score for s in scores]
 
-    reward.__name__ = reward.__qualname__ = f"m1env_{verifier.replace('/', '_')}"
+    name = f"m1env_{verifier.replace('/', '_')}"
+    reward.__name__ = reward.__qualname__ = name
     return reward

@@ -168,8 +168,28 @@ def test_trl_reward_func_like_grpo_trainer() -> None:
         prompts=prompts, completions=completions, answer=["4", "4", {"x": 1}], trainer_state=None
     )
     assert rewards == [1.0, 0.0, None]
+    logged: list[tuple[str, float]] = []
+    fn(
+        prompts=prompts,
+        completions=completions,
+        answer=["4", "4", {"x": 1}],
+        log_metric=lambda name, value: logged.append((name, value)),
+    )
+    assert logged == [("m1env_exact/error_rate", pytest.approx(1 / 3))]
     plain = fn(prompts=["p"], completions=["<answer>a</answer>"], solution=["A"])
     assert plain == [1.0]
+    for column in ("reference", "ground_truth"):
+        assert fn(prompts=["p"], completions=["<answer>a</answer>"], **{column: ["a"]}) == [1.0]
+    # verl-shaped rows: the reference is reward_model.ground_truth.
+    rows = [{"ground_truth": "a", "style": "rule"}, {"ground_truth": "b", "style": "rule"}]
+    got: list[tuple[str, float]] = []
+    verl_rows = fn(
+        prompts=["p", "q"],
+        completions=["<answer>a</answer>", "<answer>a</answer>"],
+        reward_model=rows,
+        log_metric=lambda name, value: got.append((name, value)),
+    )
+    assert verl_rows == [1.0, 0.0] and got == [("m1env_exact/error_rate", 0.0)]
     with pytest.raises(KeyError, match="no reference column"):
         fn(prompts=["p"], completions=["x"], other=["y"])
 
