@@ -1,9 +1,13 @@
 """Load test of the scoring service on loopback: embedded vs queue mode, 2 workers.
 
-For each mode it starts ``m1env serve`` (and for queue mode ``m1env worker -c 2``)
-as subprocesses, then drives ``POST /v1/score`` from an asyncio httpx client:
-sequentially (latency of one request alone) and with ``--concurrency`` requests in
-flight (throughput, p50/p99 under load), plus ``POST /v1/score/batch``. The peer is
+For each mode it starts ``m1env serve`` (and for queue mode ``m1env worker -c 2``, on a
+``redis-server`` of its own unless ``--broker-url``) as subprocesses, then drives
+``POST /v1/score`` from an asyncio httpx client: sequentially (latency of one request
+alone) and with ``--concurrency`` requests in flight (throughput, p50/p99 under load).
+With both servers up, ``POST /v1/score/batch`` of ``--batch`` items runs ``--rounds``
+times per mode, interleaved in shuffled order, and the medians and their ratio are
+printed. Last, recovery: a code job sleeping 4 s is submitted in queue mode, its worker is
+SIGKILLed mid-run and a new one started, and the time until the job runs again is printed. The peer is
 the same verifier called in-process (``Verifier.verify`` in a loop, and over a pool of
 2 threads), measured in the same run; the table shows the HTTP overhead per request.
 
@@ -17,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +39,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+EXE = [sys.executable, "-m", "m1env.cli"]
 ITEMS = [
     ("The answer is <answer>\\frac{1}{2}</answer>", "1/2"),
     ("so x = <answer>42</answer>", "42"),
@@ -100,14 +108,8 @@ async def drive(url: str, verifier: str, n: int, concurrency: int) -> dict[str, 
         start = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-        batch = [{"verifier": verifier, "response": r, "reference": ref}
-                 for r, ref in (ITEMS * 25)]  # fmt: skip
-        t = time.perf_counter()
-        for _ in range(3):
-            (await client.post("/v1/score/batch", json={"items": batch})).raise_for_status()
-        batch_rps = 3 * len(batch) / (time.perf_counter() - t)
     return {"rps": n / elapsed, "p50_ms": pct(lat, 0.5) * 1e3, "p99_ms": pct(lat, 0.99) * 1e3,
-            "errors": errors, "batch_items_per_s": batch_rps}  # fmt: skip
+            "errors": errors}  # fmt: skip
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -124,36 +126,93 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> N
     raise RuntimeError("server did not start")
 
 
-def run_mode(mode: str, args: argparse.Namespace, db_url: str) -> dict[str, Any]:
+def start_mode(
+    mode: str, args: argparse.Namespace, db_url: str, broker: str
+) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """``m1env serve`` in ``mode`` (and for queue mode ``m1env worker -c 2``): its URL and
+    processes, once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_DATABASE_URL": db_url,
-           "M1ENV_BROKER_URL": args.broker_url}  # fmt: skip
-    exe = [sys.executable, "-m", "m1env.cli"]
+           "M1ENV_BROKER_URL": broker}  # fmt: skip
     procs = []
-    try:
-        if mode == "queue":
-            procs.append(subprocess.Popen(
-                [*exe, "worker", "-c", "2", "--queues", "verify"], env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            ))  # fmt: skip
-        procs.append(subprocess.Popen(
-            [*exe, "serve", "--mode", mode, "--port", str(port), "--workers", "2"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        ))  # fmt: skip
-        wait_http(url, procs[-1])
-        if mode == "queue":
-            time.sleep(3)  # let the worker connect
-        seq = asyncio.run(drive(url, args.verifier, args.sequential, 1))
-        load = asyncio.run(drive(url, args.verifier, args.requests, args.concurrency))
-        return {"mode": mode, "sequential": seq, "load": load}
-    finally:
-        for proc in procs:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+    if mode == "queue":
+        procs.append(start_worker(env))
+    procs.append(subprocess.Popen(
+        [*EXE, "serve", "--mode", mode, "--port", str(port), "--workers", "2"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    ))  # fmt: skip
+    wait_http(url, procs[-1])
+    if mode == "queue":
+        time.sleep(3)  # let the worker connect
+    return url, procs
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*EXE, "worker", "-c", "2", "--queues", "verify,sandbox"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def batches(urls: dict[str, str], verifier: str, size: int, rounds: int) -> dict[str, float]:
+    """Median items/s of ``POST /v1/score/batch`` per mode, the modes interleaved round by
+    round in a shuffled order (a load spike hits both alike)."""
+    items = [{"verifier": verifier, "response": r, "reference": ref}
+             for r, ref in (ITEMS * (size // len(ITEMS) + 1))[:size]]  # fmt: skip
+    rates: dict[str, list[float]] = {mode: [] for mode in urls}
+    rng = random.Random(0)
+    async with httpx.AsyncClient(timeout=300) as client:
+        for url in urls.values():  # warm up
+            (await client.post(f"{url}/v1/score/batch", json={"items": items})).raise_for_status()
+        for _ in range(rounds):
+            order = list(urls)
+            rng.shuffle(order)
+            for mode in order:
+                t = time.perf_counter()
+                reply = await client.post(f"{urls[mode]}/v1/score/batch", json={"items": items})
+                reply.raise_for_status()
+                rates[mode].append(size / (time.perf_counter() - t))
+    return {mode: statistics.median(r) for mode, r in rates.items()}
+
+
+def recovery(url: str, procs: list[subprocess.Popen[bytes]], env: dict[str, str]) -> float:
+    """Seconds from SIGKILLing the worker running a job to that job running again on a new
+    worker (the lease lapses, the sweeper re-sends it; defaults: lease 20 s, sweep 10 s)."""
+    code = "```python\nimport time\ntime.sleep(4)\nprint(int(input()) * 2)\n```"
+    job = {"verifier": "code", "response": code,
+           "reference": {"tests": [{"input": "3\n", "output": "6\n"}], "time_limit": 30}}  # fmt: skip
+    created = httpx.post(f"{url}/v1/jobs", json=job, timeout=30).json()
+    job_url = f"{url}/v1/jobs/{created['id']}"
+
+    def state() -> dict[str, Any]:
+        return dict(httpx.get(job_url, timeout=30).json())
+
+    deadline = time.monotonic() + 60
+    while state()["state"] != "running":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the job never started: {state()}")
+        time.sleep(0.05)
+    worker = procs.pop(0)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    killed = time.monotonic()
+    procs.insert(0, start_worker(env))
+    while (got := state())["attempts"] < 2 and got["state"] != "done":
+        if time.monotonic() - killed > 600:
+            raise RuntimeError(f"the job was not re-run: {got}")
+        time.sleep(0.1)
+    return time.monotonic() - killed
 
 
 def main() -> int:
@@ -165,20 +224,54 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=600, help="requests under load")
     parser.add_argument("--sequential", type=int, default=150)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=256, help="items per batch request")
+    parser.add_argument("--rounds", type=int, default=8, help="batch rounds per mode")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite")
-    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--modes", default="embedded,queue")
+    parser.add_argument("--broker-url", default=None, help="default: a redis-server of its own")
+    parser.add_argument("--no-recovery", action="store_true", help="skip the SIGKILL test")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    db_url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    tmp = tempfile.mkdtemp()
+    db_urls = {m: args.database_url or f"sqlite:///{tmp}/{m}.db" for m in ("embedded", "queue")}
     from m1env.store import EpisodeStore
 
-    EpisodeStore(db_url, migrate=True).close()
+    for db_url in set(db_urls.values()):
+        EpisodeStore(db_url, migrate=True).close()
+    redis_proc = None
+    broker = args.broker_url
+    if broker is None:
+        port = free_port()
+        redis_proc = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        broker = f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.5)
     base = in_process(args.verifier, args.sequential * 4)
-    results = [run_mode(m, args, db_url) for m in args.modes.split(",")]
-    load = os.getloadavg()[0]
-    print(f"verifier `{args.verifier}`, {os.cpu_count()} CPUs, load avg {load:.2f}, "
-          f"{args.concurrency} in flight, database {db_url.split(':')[0]}")  # fmt: skip
+    running: dict[str, tuple[str, list[subprocess.Popen[bytes]]]] = {}
+    results = []
+    try:
+        for mode in ("embedded", "queue"):
+            running[mode] = start_mode(mode, args, db_urls[mode], broker)
+            url = running[mode][0]
+            seq = asyncio.run(drive(url, args.verifier, args.sequential, 1))
+            load = asyncio.run(drive(url, args.verifier, args.requests, args.concurrency))
+            results.append({"mode": mode, "sequential": seq, "load": load})
+        urls = {mode: url for mode, (url, _) in running.items()}
+        batch = asyncio.run(batches(urls, args.verifier, args.batch, args.rounds))
+        recovered = None
+        if not args.no_recovery:
+            env = {**os.environ, "PYTHONPATH": str(ROOT), "M1ENV_DATABASE_URL": db_urls["queue"],
+                   "M1ENV_BROKER_URL": broker}  # fmt: skip
+            recovered = recovery(urls["queue"], running["queue"][1], env)
+    finally:
+        for _, procs in running.values():
+            stop(procs)
+        if redis_proc is not None:
+            redis_proc.kill()
+    load_avg = os.getloadavg()[0]
+    print(f"verifier `{args.verifier}`, {os.cpu_count()} CPUs, load avg {load_avg:.2f}, "
+          f"{args.concurrency} in flight, database {db_urls['queue'].split(':')[0]}")  # fmt: skip
     print()
     print("| path | req/s (1 in flight) | p50 ms (1) | req/s (load) | p50 ms (load) "
           "| p99 ms (load) | batch items/s | added p50 latency vs in-process |")  # fmt: skip
@@ -189,14 +282,24 @@ def main() -> int:
         s, ld = r["sequential"], r["load"]
         over = s["p50_ms"] - base["p50_ms"]
         print(f"| HTTP {r['mode']} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {ld['rps']:.0f} | "
-              f"{ld['p50_ms']:.2f} | {ld['p99_ms']:.2f} | {ld['batch_items_per_s']:.0f} | "
+              f"{ld['p50_ms']:.2f} | {ld['p99_ms']:.2f} | {batch[r['mode']]:.0f} | "
               f"+{over:.2f} ms |")  # fmt: skip
         if ld["errors"] or s["errors"]:
             print(f"  ({r['mode']}: {ld['errors'] + s['errors']} error responses)")
+    print()
+    print(f"batch of {args.batch}, median of {args.rounds} interleaved rounds: queue "
+          f"{batch['queue']:.0f} items/s, embedded {batch['embedded']:.0f} items/s, "
+          f"ratio {batch['queue'] / batch['embedded']:.2f}x")  # fmt: skip
+    if recovered is not None:
+        print(
+            f"recovery: a job whose worker was SIGKILLed mid-run ran again {recovered:.1f} s "
+            "later on a new worker (default lease 20 s, sweep every 10 s)"
+        )
     if args.json:
-        print(json.dumps({"in_process": base, "modes": results}, indent=1))
+        print(json.dumps({"in_process": base, "modes": results, "batch_items_per_s": batch,
+                          "recovery_s": recovered}, indent=1))  # fmt: skip
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -24,6 +24,10 @@ pip_install() {  # quiet, but a failed install fails the run (the local mirror's
   return $rc
 }
 pip_install -e '.[dev,train,rg]'
+# The trainers' own code drives our adapters in tests/service/test_peer_*.py: TRL and verl's and
+# OpenRLHF's runtime needs from the extra, the two frameworks themselves without their GPU stacks.
+pip_install -e '.[peers]'
+pip_install --no-deps openrlhf==0.11.2 verl==0.9.1
 for plugin in examples/*/pyproject.toml; do
   [[ -e "$plugin" ]] && pip_install -e "$(dirname "$plugin")"
 done

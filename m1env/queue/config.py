@@ -21,7 +21,9 @@ class QueueConfig:
     below ``visibility_timeout_s``, the time after which Redis hands an unacknowledged
     message to another worker -- otherwise a slow but live task would be delivered
     twice. ``max_attempts``: deliveries of one job before it ends as ``error``.
-    ``chunk_size``: jobs per Celery message. ``stale_after_s``: a ``queued`` job not
+    ``chunk_size``: the most jobs per Celery message (a fresh chunk is started and its
+    Scores written in a few transactions, so big chunks are cheap; see
+    :mod:`m1env.queue.dispatch` for how a batch is spread). ``stale_after_s``: a ``queued`` job not
     touched for this long is published again by the sweeper (messages that Redis
     lost on a restart are recovered this way). ``lease_s``: a delivery renews the lease
     of its message's jobs every ``lease_s / 4`` seconds while it runs
@@ -41,7 +43,7 @@ class QueueConfig:
     time_limit_s: float = 300.0
     visibility_timeout_s: float = 3600.0
     max_attempts: int = 3
-    chunk_size: int = 16
+    chunk_size: int = 64
     stale_after_s: float = 60.0
     lease_s: float = 20.0
     sweep_interval_s: float = 10.0

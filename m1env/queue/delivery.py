@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 
-from m1env.store import EpisodeStore, JobOutcome, StartedJob
-from m1env.verifiers import UnknownVerifierError, get_verifier
+from m1env.store import Completion, EpisodeStore, JobOutcome, StartedJob
+from m1env.verifiers import Score, UnknownVerifierError, get_verifier
 
-__all__ = ["run_job", "run_started"]
+__all__ = ["decide", "run_job", "run_started"]
 
 
 def run_job(store: EpisodeStore, job_id: int, max_attempts: int) -> JobOutcome | None:
@@ -27,24 +27,29 @@ def run_job(store: EpisodeStore, job_id: int, max_attempts: int) -> JobOutcome |
 
 def run_started(store: EpisodeStore, job: StartedJob, max_attempts: int) -> JobOutcome:
     """Score a job whose attempt :meth:`EpisodeStore.start_attempts` counted (or give up)."""
+    return store.finish_jobs([decide(job, max_attempts)])[0]
+
+
+def decide(job: StartedJob, max_attempts: int) -> Completion:
+    """What a delivery of ``job`` stores: its Score, or an error once its attempts are
+    used up (a poison job that keeps killing its worker stops here) or it cannot be
+    scored at all. Writes nothing."""
     if job.attempts > max_attempts:
         cause = job.last_error or "its worker died each time"
-        return _final(store, job.id, f"gave up after {job.attempts - 1} attempts: {cause}")
+        return _final(job.id, f"gave up after {job.attempts - 1} attempts: {cause}")
     payload = job.payload
     if not isinstance(payload, dict) or "response" not in payload:
-        return _final(store, job.id, "malformed job payload")
+        return _final(job.id, "malformed job payload")
     try:
         verifier = get_verifier(job.verifier)
     except UnknownVerifierError as exc:
-        return _final(store, job.id, str(exc))
+        return _final(job.id, str(exc))
     start = time.perf_counter()
     score = verifier.verify(
         payload["response"], payload.get("reference"), **(payload.get("options") or {})
     )
-    return store.finish_job(job.id, score, latency_s=time.perf_counter() - start)
+    return Completion(job.id, score, time.perf_counter() - start)
 
 
-def _final(store: EpisodeStore, job_id: int, error: str) -> JobOutcome:
-    outcome = store.fail_job(job_id, error, final=True)
-    assert outcome is not None  # final=True always returns the outcome
-    return outcome
+def _final(job_id: int, error: str) -> Completion:
+    return Completion(job_id, Score.error(error), error=error)

@@ -4,8 +4,10 @@ The order matters: a job exists in the jobs table before any message names it, s
 a publish that fails (Redis down or hung: it gives up within about a second, so a
 submitting request never stalls on the broker) or a message that Redis later loses
 costs latency, never the job -- the sweeper publishes it again. Jobs are grouped by queue
-(:func:`~m1env.queue.routing.queue_for`) and sent ``chunk_size`` ids per message, so a
-worker pays the broker round trip once per chunk.
+(:func:`~m1env.queue.routing.queue_for`) and sent up to ``chunk_size`` ids per message
+(fewer for the slow queues, :data:`~m1env.queue.routing.MAX_CHUNK`), so a worker pays
+the broker round trip and its transactions once per chunk; a queue's jobs go in at least
+:data:`SPREAD` messages when there are that many, so as many worker processes share them.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import Any
 from celery import Celery
 
 from m1env.queue.app import TASK_NAME
-from m1env.queue.routing import queue_for
+from m1env.queue.routing import MAX_CHUNK, queue_for
 from m1env.store import EpisodeStore, JobRecord
 
 __all__ = ["publish", "submit", "touch_and_publish"]
 
 log = logging.getLogger(__name__)
+#: A batch is split into at least this many messages per queue (when it has the jobs).
+SPREAD = 4
 
 
 def submit(
@@ -58,11 +62,10 @@ def publish(app: Celery, jobs: Sequence[tuple[int, str]], *, chunk_size: int = 1
     by_queue: dict[str, list[int]] = defaultdict(list)
     for job_id, verifier in jobs:
         by_queue[queue_for(verifier)].append(job_id)
-    chunks = [
-        (queue, ids[start : start + chunk_size])
-        for queue, ids in by_queue.items()
-        for start in range(0, len(ids), chunk_size)
-    ]
+    chunks = []
+    for queue, ids in by_queue.items():
+        size = max(1, min(chunk_size, MAX_CHUNK.get(queue, chunk_size), -(-len(ids) // SPREAD)))
+        chunks += [(queue, ids[start : start + size]) for start in range(0, len(ids), size)]
     sent = 0
     for queue, chunk in chunks:
         try:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["DEFAULT_QUEUE", "QUEUES", "queue_for", "routes", "set_route"]
+__all__ = ["DEFAULT_QUEUE", "MAX_CHUNK", "QUEUES", "queue_for", "routes", "set_route"]
 
 QUEUES: tuple[str, ...] = ("verify", "sandbox", "judge")
 DEFAULT_QUEUE = "verify"
+#: The most jobs one message of a queue carries, below ``QueueConfig.chunk_size``: code
+#: and judge jobs take seconds each, so a bigger chunk saves nothing and keeps its jobs
+#: from workers that are free.
+MAX_CHUNK: dict[str, int] = {"sandbox": 4, "judge": 4}
 
 # Keys are verifier names or name prefixes ending in "/".
 _ROUTES: dict[str, str] = {

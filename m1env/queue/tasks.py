@@ -2,9 +2,11 @@
 
 While the chunk runs its jobs' lease is renewed (:class:`~m1env.queue.lease.Lease`),
 so a chunk whose worker dies is re-sent by the sweeper within ``QueueConfig.lease_s``.
-Each job's attempt is counted in SQL as it starts (one ``UPDATE ... RETURNING``,
+A fresh chunk is started in one transaction and its Scores written together, each exactly
+once and each counting its attempt (:func:`_score_together`); a job delivered alone has
+its attempt counted in SQL as it starts (one ``UPDATE ... RETURNING``,
 :meth:`~m1env.store.EpisodeStore.start_attempts`), then it is scored and its Score written
-exactly once (:func:`~m1env.queue.delivery.run_started`). A chunk that comes back after its worker died is split:
+(:func:`~m1env.queue.delivery.run_started`). A chunk that comes back after its worker died is split:
 if any of its jobs is ``running`` -- started by a delivery that never finished --
 every unfinished job is re-published on its own, so the job that kills workers uses
 up only its own attempts, not its neighbours'. A database error retries the whole
@@ -23,6 +25,8 @@ import logging
 import multiprocessing
 import multiprocessing.process
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from celery import shared_task
@@ -31,14 +35,17 @@ from celery.signals import worker_process_init
 from m1env.errors import StoreError
 from m1env.queue.app import RUN_CODE_TASK, TASK_NAME
 from m1env.queue.config import QueueConfig
-from m1env.queue.delivery import run_started
+from m1env.queue.delivery import decide, run_started
 from m1env.queue.dispatch import publish
 from m1env.queue.lease import Lease
-from m1env.store import EpisodeStore
+from m1env.store import Completion, EpisodeStore
+from m1env.verifiers.pool import default_pool
 
 __all__ = ["configure", "run_code", "score_jobs", "worker_store"]
 
 log = logging.getLogger(__name__)
+#: How long scores of a chunk may wait to be written together.
+FLUSH_S = 0.05
 
 _config: QueueConfig | None = None
 _store: tuple[int, EpisodeStore] | None = None
@@ -95,19 +102,44 @@ def score_jobs(self: Any, job_ids: list[int]) -> dict[str, int]:
                 jobs = [(job.id, job.verifier) for job in open_jobs]
                 publish(self.app, jobs, chunk_size=1)
                 return {"split": len(jobs)}
-        scored = 0
         with Lease(store, job_ids, config.renew_every_s):
-            for job_id in job_ids:
-                # One job at a time: a delivery that dies costs an attempt only to the
-                # job it was working on, never to the rest of its chunk.
-                for job in store.start_attempts([job_id]):
-                    run_started(store, job, config.max_attempts)
-                    scored += 1
+            if len(job_ids) > 1:
+                return {"scored": _score_together(store, job_ids, config.max_attempts)}
+            scored = 0
+            for job in store.start_attempts(job_ids):
+                run_started(store, job, config.max_attempts)
+                scored += 1
         return {"scored": scored}
     except StoreError as exc:
         delay = min(30, 2 ** min(self.request.retries, 5))
         log.warning("store error on jobs %s: %s; retrying in %ss", job_ids[:5], exc, delay)
         raise self.retry(exc=exc, countdown=delay) from exc
+
+
+def _score_together(store: EpisodeStore, job_ids: list[int], max_attempts: int) -> int:
+    """Score a fresh chunk with a few transactions, not two per job: its jobs are started
+    uncounted in one, and their scores (each counting its attempt) written in one per
+    :data:`FLUSH_S` of work. Should this delivery die, its jobs are left ``running``,
+    so the chunk comes back split (see :func:`score_jobs`): each job is then delivered
+    alone and counted as it starts, and the one that kills workers uses up only its own
+    attempts."""
+    started = store.start_attempts(job_ids, count=False)
+    pending: list[Completion] = []
+    since = time.monotonic()
+    # As many jobs at once as this process has verifier workers (isolated verifiers run
+    # there); in order, so a chunk's Scores are written as its jobs come.
+    with ThreadPoolExecutor(default_pool().size) as threads:
+        for done in threads.map(lambda job: decide(job, max_attempts), started):
+            if not pending:
+                since = time.monotonic()
+            pending.append(done)
+            # Quick jobs share a write; a slow one is not kept from its caller.
+            if time.monotonic() - since >= FLUSH_S:
+                store.finish_jobs(pending, count_attempts=True)
+                pending = []
+    if pending:
+        store.finish_jobs(pending, count_attempts=True)
+    return len(started)
 
 
 @shared_task(name=RUN_CODE_TASK, ignore_result=False)

@@ -55,6 +55,7 @@ from m1env.store.engine import ENV_VAR, default_url, make_engine, resolve_url
 from m1env.store.migrate import current, downgrade, head, upgrade
 from m1env.store.records import (
     Accuracy,
+    Completion,
     EpisodeRecord,
     JobOutcome,
     JobRecord,
@@ -68,6 +69,7 @@ from m1env.store.store import EpisodeStore
 __all__ = [
     "ENV_VAR",
     "Accuracy",
+    "Completion",
     "EpisodeRecord",
     "EpisodeStore",
     "JobOutcome",

@@ -25,7 +25,12 @@ The database enforces the rules, so they hold across threads, processes and host
   existing score is returned the same way;
 * ``attempts`` only grows, by exactly one per delivery (:meth:`start_attempts` is one
   atomic ``UPDATE ... SET attempts = attempts + 1 ... RETURNING``), so a poison job is
-  recognised however many workers died on it.
+  recognised however many workers died on it. A delivery of a whole chunk may instead
+  start its jobs uncounted (``count=False``) and count each as it writes its score
+  (:meth:`finish_jobs` with ``count_attempts``): should it die, its jobs are ``running``,
+  the queue then delivers each alone, counted as it starts (:mod:`m1env.queue.tasks`).
+* :meth:`finish_jobs` writes many jobs' scores in one transaction (the rules above per
+  job); :meth:`finish_job` and a final :meth:`fail_job` are it for one job.
 
 Job states: ``queued`` -> ``running`` -> ``done`` (score written) or ``failed`` (an
 ``error`` Score written by a final :meth:`fail_job`); a non-final ``fail_job`` records
@@ -53,7 +58,7 @@ from sqlalchemy.orm import Session
 from m1env.errors import StoreError
 from m1env.store.base import StoreBase, ident, integer, number
 from m1env.store.models import ScoreRow, ScoringJobRow
-from m1env.store.records import JobOutcome, JobRecord, OpenJob, StartedJob
+from m1env.store.records import Completion, JobOutcome, JobRecord, OpenJob, StartedJob
 from m1env.store.sanitize import Report
 from m1env.store.types import utcnow
 from m1env.verifiers.score import Score
@@ -79,6 +84,24 @@ def job_record(row: ScoringJobRow) -> JobRecord:
         updated_at=row.updated_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+    )
+
+
+def _new_record(job_id: int, row: dict[str, Any]) -> JobRecord:
+    """The record of a job :meth:`JobsAPI.claim_jobs` just inserted, from what it inserted."""
+    return JobRecord(
+        id=int(job_id),
+        idempotency_key=row["idempotency_key"],
+        verifier=row["verifier"],
+        payload=row["payload"],
+        state="queued",
+        attempts=0,
+        last_error=None,
+        result_score_id=None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        started_at=None,
+        finished_at=None,
     )
 
 
@@ -122,23 +145,33 @@ class JobsAPI(StoreBase):
         what = f"claim_job({keys[0]!r})" if len(keys) == 1 else f"claim_jobs({len(keys)} jobs)"
         with self._tx(what) as session:
             insert = sqlite_insert if self.backend == "sqlite" else pg_insert
-            created = set(
-                session.execute(
-                    insert(ScoringJobRow)
-                    .values(rows)
-                    .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                    .returning(ScoringJobRow.idempotency_key)
-                ).scalars()
+            # One statement compiled once (and cached): the rows go as parameters, not as
+            # a VALUES list rebuilt for every batch. The new rows' ids come back with it;
+            # only keys that already named a job are read back, to compare and return.
+            table: Any = ScoringJobRow.__table__
+            stmt = (
+                insert(table)
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                .returning(table.c.idempotency_key, table.c.id)
             )
+            created = {str(k): int(i) for k, i in session.connection().execute(stmt, rows)}
+            old = [k for k in keys if k not in created]
             found = {
                 row.idempotency_key: row
+                for start in range(0, len(old), _IN_BATCH)
                 for row in session.execute(
-                    select(ScoringJobRow).where(ScoringJobRow.idempotency_key.in_(keys))
+                    select(ScoringJobRow).where(
+                        ScoringJobRow.idempotency_key.in_(old[start : start + _IN_BATCH])
+                    )
                 ).scalars()
             }
             out = []
             for want in rows:
-                row = found[want["idempotency_key"]]
+                key = want["idempotency_key"]
+                if key in created:
+                    out.append((_new_record(created[key], want), True))
+                    continue
+                row = found[key]
                 name = want["verifier"]
                 if row.verifier != name or row.payload != want["payload"]:
                     raise StoreError(
@@ -147,7 +180,7 @@ class JobsAPI(StoreBase):
                         f"{'different ' if row.verifier == name else ''}payload: a key must "
                         "identify one job; use a new key for new work"
                     )
-                out.append((job_record(row), row.idempotency_key in created))
+                out.append((job_record(row), False))
             return out
 
     def get_job(self, job_id: int) -> JobRecord | None:
@@ -173,12 +206,18 @@ class JobsAPI(StoreBase):
         """The Score of each finished job among ``job_ids`` (one query per 500 ids)."""
         ids = [integer(i, "job_id", nullable=False) for i in job_ids]
         found: dict[int, Score] = {}
+        # Pollers run this every few milliseconds: plain columns, no ORM objects.
+        table = ScoreRow.__table__
+        columns = (table.c.job_id, table.c.score, table.c.status, table.c.reason, table.c.details)
         with self._tx(f"job_scores({len(ids)} jobs)", write=False) as session:
+            connection = session.connection()
             for start in range(0, len(ids), _IN_BATCH):
-                rows = session.execute(
-                    select(ScoreRow).where(ScoreRow.job_id.in_(ids[start : start + _IN_BATCH]))
-                ).scalars()
-                found.update((int(row.job_id or 0), score_of(row)) for row in rows)
+                chunk = ids[start : start + _IN_BATCH]
+                rows = connection.execute(select(*columns).where(table.c.job_id.in_(chunk)))
+                found.update(
+                    (int(job_id), Score(score, status, reason, dict(details)))
+                    for job_id, score, status, reason, details in rows
+                )
         return found
 
     def start_attempt(self, job_id: int) -> int | None:
@@ -191,18 +230,21 @@ class JobsAPI(StoreBase):
             raise StoreError(f"start_attempt: no scoring job with id {job_id}")
         return None
 
-    def start_attempts(self, job_ids: Sequence[int]) -> list[StartedJob]:
+    def start_attempts(self, job_ids: Sequence[int], *, count: bool = True) -> list[StartedJob]:
         """Count one more delivery of each open job among ``job_ids``, atomically (one
         ``UPDATE ... RETURNING``); finished or unknown ids are left out. In ``job_ids``'
-        order."""
+        order. ``count=False`` marks them ``running`` without counting yet (the
+        delivery counts them as it writes their scores, :meth:`finish_jobs`); the
+        returned ``attempts`` then includes this delivery all the same."""
         ids = [integer(i, "job_id", nullable=False) for i in job_ids]
         now = utcnow()
+        step = 1 if count else 0
         with self._tx(f"start_attempts({ids[:5]})") as session:
             rows = session.execute(
                 update(ScoringJobRow)
                 .where(ScoringJobRow.id.in_(ids), ScoringJobRow.state.in_(OPEN_STATES))
                 .values(
-                    attempts=ScoringJobRow.attempts + 1,
+                    attempts=ScoringJobRow.attempts + step,
                     state="running",
                     started_at=now,
                     updated_at=now,
@@ -216,7 +258,7 @@ class JobsAPI(StoreBase):
                 )
             ).all()
         order = {job_id: i for i, job_id in enumerate(ids)}
-        started = [StartedJob(int(r[0]), str(r[1]), r[2], int(r[3]), r[4]) for r in rows]
+        started = [StartedJob(int(r[0]), str(r[1]), r[2], int(r[3]) + 1 - step, r[4]) for r in rows]
         return sorted(started, key=lambda job: order[job.id])
 
     def unfinished_jobs(self, job_ids: Sequence[int]) -> list[OpenJob]:
@@ -284,9 +326,7 @@ class JobsAPI(StoreBase):
         self, job_id: int, score: Score, *, latency_s: float | None = None
     ) -> JobOutcome:
         """Store the job's Score, exactly once (see the module docstring)."""
-        if not isinstance(score, Score):
-            raise StoreError(f"finish_job needs a Score, got {type(score).__name__}")
-        return self._complete(job_id, score, "done", None, latency_s)
+        return self.finish_jobs([Completion(job_id, score, latency_s)])[0]
 
     def fail_job(self, job_id: int, error: str, *, final: bool = True) -> JobOutcome | None:
         """Record a failed attempt; ``final`` ends the job with an ``error`` Score.
@@ -296,10 +336,9 @@ class JobsAPI(StoreBase):
         ``Score.error(error)``.
         """
         job_id = integer(job_id, "job_id", nullable=False)
-        report = Report()
-        message = self._text(error, "error", report)
         if final:
-            return self._complete(job_id, Score.error(message), "failed", message, None)
+            return self.finish_jobs([Completion(job_id, Score.error(error), error=error)])[0]
+        message = self._text(error, "error", Report())
         with self._tx(f"fail_job({job_id})") as session:
             row = session.get(ScoringJobRow, job_id, with_for_update=True)
             if row is None:
@@ -308,50 +347,99 @@ class JobsAPI(StoreBase):
                 row.state, row.last_error, row.updated_at = "queued", message, utcnow()
         return None
 
-    def _complete(
-        self, job_id: int, score: Score, state: str, error: str | None, latency_s: Any
-    ) -> JobOutcome:
-        job_id = integer(job_id, "job_id", nullable=False)
-        latency = number(latency_s, "latency_s")
-        report = Report()
-        reason = self._text(score.reason, "reason", report)
-        details = self._json(score.details, "details", report)
-        what = f"{'finish' if state == 'done' else 'fail'}_job({job_id})"
+    def finish_jobs(
+        self, results: Sequence[Completion], *, count_attempts: bool = False
+    ) -> list[JobOutcome]:
+        """Store each job's Score in one transaction, exactly once per job: a job already
+        finished keeps its score (``written=False``). A ``Completion`` with ``error``
+        ends its job ``failed`` with that ``last_error``. ``count_attempts`` adds the
+        delivery to ``attempts`` here (for jobs started with ``count=False``, see
+        :meth:`start_attempts`). In ``results``' order."""
+        if not results:
+            return []
+        rows = [self._completion(r) for r in results]
+        ids = [row["job_id"] for row in rows]
+        if len(set(ids)) != len(ids):
+            raise StoreError("finish_jobs: a job appears twice in one batch")
+        what = f"finish_job({ids[0]})" if len(ids) == 1 else f"finish_jobs({len(ids)} jobs)"
         try:
-            with self._tx(what) as session:
-                row = session.get(ScoringJobRow, job_id, with_for_update=True)
-                if row is None:
-                    raise StoreError(f"{what}: no scoring job with id {job_id}")
-                if row.state in ("done", "failed"):
-                    return self._existing(session, job_id, what)
-                stored = ScoreRow(
-                    job_id=job_id,
-                    verifier=row.verifier,
-                    score=score.score,
-                    status=score.status,
-                    reason=reason,
-                    details=details,
-                    latency_s=latency,
-                    sanitized=report.as_json(),
-                )
-                session.add(stored)
-                session.flush()
-                now = utcnow()
-                row.state, row.result_score_id = state, stored.id
-                row.finished_at = row.updated_at = now
-                if error is not None:
-                    row.last_error = error
-                return JobOutcome(stored.id, True, score_of(stored))
+            return self._finish(rows, ids, what, count_attempts)
         except StoreError as exc:
-            # The unique scores.job_id caught a writer that raced past the row lock:
-            # answer with the score that won. Any other violation is the caller's.
             if not isinstance(exc.__cause__, IntegrityError):
                 raise
+        # The unique scores.job_id caught a writer that raced past the row lock: settle
+        # each job on its own, answering with the score that won where one did.
+        out = []
+        for row, job_id in zip(rows, ids, strict=True):
+            one = f"finish_job({job_id})"
             try:
-                with self._tx(what, write=False) as session:
-                    return self._existing(session, job_id, what)
-            except StoreError:
-                raise exc from exc.__cause__
+                out += self._finish([row], [job_id], one, count_attempts)
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+                try:
+                    with self._tx(one, write=False) as session:
+                        out.append(self._existing(session, job_id, one))
+                except StoreError:
+                    raise exc from exc.__cause__
+        return out
+
+    def _completion(self, result: Completion) -> dict[str, Any]:
+        job_id = integer(result.job_id, "job_id", nullable=False)
+        if not isinstance(result.score, Score):
+            raise StoreError(f"finish_job needs a Score, got {type(result.score).__name__}")
+        report = Report()
+        error = None if result.error is None else self._text(result.error, "error", report)
+        score = result.score if error is None else Score.error(error)
+        return {
+            "job_id": job_id,
+            "score": score.score,
+            "status": score.status,
+            "reason": self._text(score.reason, "reason", report),
+            "details": self._json(score.details, "details", report),
+            "latency_s": number(result.latency_s, "latency_s"),
+            "sanitized": report.as_json(),
+            "error": error,
+        }
+
+    def _finish(
+        self, rows: list[dict[str, Any]], ids: list[int], what: str, count_attempts: bool
+    ) -> list[JobOutcome]:
+        with self._tx(what) as session:
+            jobs = {
+                job.id: job
+                for job in session.execute(
+                    select(ScoringJobRow).where(ScoringJobRow.id.in_(ids)).with_for_update()
+                ).scalars()
+            }
+            if missing := [i for i in ids if i not in jobs]:
+                raise StoreError(f"{what}: no scoring job with id {missing[0]}")
+            new: dict[int, ScoreRow] = {}
+            for row in rows:
+                job = jobs[row["job_id"]]
+                if job.state not in ("done", "failed"):
+                    fields = {k: v for k, v in row.items() if k != "error"}
+                    new[job.id] = ScoreRow(verifier=job.verifier, **fields)
+            session.add_all(new.values())
+            session.flush()
+            now = utcnow()
+            for row in rows:
+                if (stored := new.get(row["job_id"])) is None:
+                    continue
+                job = jobs[row["job_id"]]
+                job.state = "done" if row["error"] is None else "failed"
+                job.result_score_id = stored.id
+                job.finished_at = job.updated_at = now
+                if row["error"] is not None:
+                    job.last_error = row["error"]
+                if count_attempts:
+                    job.attempts += 1
+            return [
+                JobOutcome(new[i].id, True, score_of(new[i]))
+                if i in new
+                else self._existing(session, i, what)
+                for i in ids
+            ]
 
     @staticmethod
     def _existing(session: Session, job_id: int, what: str) -> JobOutcome:

@@ -14,6 +14,7 @@ from m1env.verifiers.score import Score
 
 __all__ = [
     "Accuracy",
+    "Completion",
     "EpisodeRecord",
     "JobOutcome",
     "JobRecord",
@@ -105,6 +106,16 @@ class OpenJob:
     verifier: str
     state: str
     attempts: int
+
+
+class Completion(NamedTuple):
+    """A job's result for :meth:`EpisodeStore.finish_jobs`: its Score (and how long the
+    verifier took), or with ``error`` an ``error`` Score that ends it ``failed``."""
+
+    job_id: int
+    score: Score
+    latency_s: float | None = None
+    error: str | None = None
 
 
 class JobOutcome(NamedTuple):

@@ -1,10 +1,10 @@
 """Real Redis and real Celery worker processes for the queue tests.
 
-The broker is ``$M1ENV_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/13``, a
-database of its own); its queues are purged before each test. That Redis is shared (other
-engineers' tests use it too): a test that stops or restarts its broker asks for
-``own_redis`` instead, a ``redis-server`` of its own on a free port, and stops only that
-one. Workers run as ``python -m m1env.cli worker`` in their own process group and import
+The broker is a ``redis-server`` of the test session's own on a free port (or
+``$M1ENV_TEST_REDIS_URL`` where that is set); its queues are purged before each test. The
+machine's shared Redis on 6379 is never used, so no other run's tests (nor this run's)
+purge or see each other's messages. A test that stops or restarts its broker asks for
+``own_redis``, a ``redis-server`` of its own, and stops only that one. Workers run as ``python -m m1env.cli worker`` in their own process group and import
 ``tests.service.helpers`` for the test verifiers.
 """
 
@@ -31,7 +31,6 @@ db_url = _service.db_url
 pg_url = _service.pg_url
 sqlite_template = _service.sqlite_template
 
-REDIS_URL = os.environ.get("M1ENV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,9 +46,22 @@ def purged_broker(url: str, variable: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def session_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The queue tests' Redis: ``$M1ENV_TEST_REDIS_URL``, else one of this session's own."""
+    if url := os.environ.get("M1ENV_TEST_REDIS_URL"):
+        yield url
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def broker_url() -> str:
-    return purged_broker(REDIS_URL, "M1ENV_TEST_REDIS_URL")
+def broker_url(session_redis: str) -> str:
+    return purged_broker(session_redis, "M1ENV_TEST_REDIS_URL")
 
 
 class RedisServer:

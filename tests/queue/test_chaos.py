@@ -140,7 +140,10 @@ def test_1000_jobs_two_sigkills_one_redis_restart(
     for job_id, key, _, _ in jobs:
         score = store.job_score(job_id)
         assert score is not None and score.status == expected[key], (key, score)
+    # A job hit by a kill was either counted twice (delivered alone, then again) or came
+    # back in a chunk that its worker never finished, which the next delivery split.
     redelivered = sum(1 for *_, attempts in jobs if attempts > 1)
+    redelivered += sum(w.log_path.read_bytes().count(b"{'split': ") for w in workers)
     assert redelivered >= 1, "no job was hit by a kill; the test proved nothing"
     print(f"\nevents (scores done at the time): {events}; jobs delivered more than once: "
           f"{redelivered}")  # fmt: skip

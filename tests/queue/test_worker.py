@@ -94,7 +94,9 @@ def test_service_in_queue_mode(
             }
             for i in range(30)
         ]
-        results = client.post("/v1/score/batch", json={"items": items}).json()["results"]
+        batch = client.post("/v1/score/batch", json={"items": items})
+        assert batch.status_code == 200, batch.text
+        results = batch.json()["results"]
         assert [r["status"] for r in results] == [
             "correct" if i % 3 else "incorrect" for i in range(30)
         ]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, update
 
 from m1env.errors import StoreError
-from m1env.store import EpisodeStore, JobOutcome
+from m1env.store import Completion, EpisodeStore, JobOutcome
 from m1env.store.models import ScoreRow, ScoringJobRow
 from m1env.verifiers.score import Score
 
@@ -77,6 +77,47 @@ def test_attempts_finish_exactly_once(store: EpisodeStore, db_url: str):
         store.finish_job(10**9, Score.correct())
     with pytest.raises(StoreError, match="needs a Score"):
         store.finish_job(job.id, {"score": 1.0})  # type: ignore[arg-type]
+
+
+def test_a_chunk_is_started_uncounted_and_counted_as_its_scores_are_written(
+    store: EpisodeStore, db_url: str
+):
+    claimed = store.claim_jobs([(f"chunk-{i}", "math", PAYLOAD) for i in range(5)])
+    ids = [job.id for job, created in claimed]
+    assert all(created for _, created in claimed)
+    assert [store.get_job(i) for i in ids] == [job for job, _ in claimed]  # as inserted
+    already = store.finish_job(ids[4], Score.correct("earlier delivery"))
+    started = store.start_attempts(ids, count=False)
+    assert [job.id for job in started] == ids[:4]  # the finished one is left out
+    assert all(job.attempts == 1 for job in started)  # this delivery, not yet counted
+    assert all(store.get_job(i).attempts == 0 for i in ids[:4])  # type: ignore[union-attr]
+    results = [
+        Completion(ids[0], Score.correct("a"), 0.01),
+        Completion(ids[1], Score.incorrect("b")),
+        Completion(ids[2], Score.error("gave up"), error="gave up after 3 attempts"),
+        Completion(ids[4], Score.incorrect("a late duplicate")),
+    ]
+    outcomes = store.finish_jobs(results, count_attempts=True)
+    assert [o.written for o in outcomes] == [True, True, True, False]
+    assert outcomes[3] == already._replace(written=False)
+    jobs = [store.get_job(i) for i in ids]
+    assert [j.state for j in jobs] == ["done", "done", "failed", "running", "done"]  # type: ignore[union-attr]
+    assert [j.attempts for j in jobs] == [1, 1, 1, 0, 0]  # type: ignore[union-attr]
+    assert jobs[2].last_error == "gave up after 3 attempts"  # type: ignore[union-attr]
+    assert store.job_scores(ids) == {
+        ids[0]: Score.correct("a"),
+        ids[1]: Score.incorrect("b"),
+        ids[2]: Score.error("gave up after 3 attempts"),
+        ids[4]: Score.correct("earlier delivery"),
+    }
+    assert all(scores_of(db_url, i) == 1 for i in (*ids[:3], ids[4]))
+    with pytest.raises(StoreError, match="twice"):
+        store.finish_jobs(
+            [Completion(ids[3], Score.correct()), Completion(ids[3], Score.correct())]
+        )
+    with pytest.raises(StoreError, match="no scoring job with id"):
+        store.finish_jobs([Completion(ids[3], Score.correct()), Completion(10**9, Score.correct())])
+    assert store.get_job(ids[3]).state == "running"  # type: ignore[union-attr]  # all or nothing
 
 
 def test_poison_job_ends_with_one_error_score(store: EpisodeStore, db_url: str):

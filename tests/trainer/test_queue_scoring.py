@@ -7,7 +7,6 @@ agree Score for Score; jobs nobody can score come back as ``error`` Scores, neve
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,14 +30,15 @@ pg_url = _queue.pg_url
 sqlite_template = _queue.sqlite_template
 workers = _queue.workers
 
-# A Redis database of its own: other queue tests purge theirs, and a worker of another
-# database would drop our messages (their job ids are not in its table).
-REDIS_URL = os.environ.get("M1ENV_TEST_TRAINER_REDIS_URL", "redis://127.0.0.1:6379/9")
+# The session's own redis-server (tests/queue/conftest.py), never the shared one, in a
+# database of its own: a worker of another jobs database would drop our messages (their
+# job ids are not in its table).
+session_redis = _queue.session_redis
 
 
 @pytest.fixture
-def trainer_broker() -> str:
-    return purged_broker(REDIS_URL, "M1ENV_TEST_TRAINER_REDIS_URL")
+def trainer_broker(session_redis: str) -> str:
+    return purged_broker(session_redis.rsplit("/", 1)[0] + "/9", "M1ENV_TEST_REDIS_URL")
 
 
 class Checked:
